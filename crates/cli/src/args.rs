@@ -1,0 +1,78 @@
+//! Command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Wadesk: WhatsApp Business through partner APIs, from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "wadesk", version, about)]
+pub struct Cli {
+    /// Data directory (default: the app's, e.g. ~/.local/share/wadesk; or $WADESK_DATA_DIR).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Print results as JSON (errors as {"code","message"} on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the data directory, the store's state and the accounts.
+    Status,
+    /// Create the encrypted store (first run). Uses the system keychain when one answers, else a
+    /// passphrase from $WADESK_PASSPHRASE or a prompt.
+    Init {
+        /// Protect the store with a passphrase even if a keychain is available.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Manage provider accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// List accounts (credentials masked).
+    List,
+    /// Add an account. Credentials are never taken as arguments (they would land in shell history):
+    /// each is read from --secret-env NAME=VAR, from stdin lines NAME=VALUE (--secrets-stdin), or a prompt.
+    Add(AddArgs),
+    /// Rename an account, by id or current name.
+    Rename {
+        /// Account id or display name.
+        account: String,
+        /// New display name.
+        name: String,
+    },
+    /// Remove an account and its credentials, by id or name.
+    Remove {
+        /// Account id or display name.
+        account: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Provider: chatarchitect, sendzen, gupshup, d360, crisp or sandbox.
+    #[arg(long)]
+    pub provider: String,
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Provider endpoint (default: the provider's documented one).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Take credential NAME from environment variable VAR (NAME=VAR); repeatable.
+    #[arg(long = "secret-env", value_name = "NAME=VAR")]
+    pub secret_env: Vec<String>,
+    /// Read credentials as NAME=VALUE lines from standard input.
+    #[arg(long)]
+    pub secrets_stdin: bool,
+}

@@ -1,0 +1,202 @@
+//! One function per command: open what it needs, call the core, print the result.
+
+use std::io::Write;
+
+use serde::Serialize;
+use wadesk_core::{
+    AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, StoreState,
+    Store,
+};
+
+use crate::args::{AccountCommand, AddArgs, Cli, Command};
+use crate::prompt;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let dir = match cli.data_dir {
+        Some(d) => d,
+        None => Install::default_dir()?,
+    };
+    let install = Install::at(dir);
+    let out = Output { json: cli.json };
+    match cli.command {
+        Command::Status => status(&install, &out),
+        Command::Init { passphrase } => init(&install, passphrase, &out),
+        Command::Account(cmd) => account(&install, cmd, &out),
+    }
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn print<T: Serialize>(&self, value: &T, human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            let text = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+            writeln!(stdout, "{text}")?;
+        } else {
+            human(&mut stdout)?;
+        }
+        Ok(())
+    }
+}
+
+/// Unlocks with the keychain, or with `$WADESK_PASSPHRASE` / a prompt for passphrase stores.
+fn unlock(install: &Install) -> Result<Store> {
+    let status = install.status()?;
+    match status.key_source {
+        None => Err(Error::StoreUninitialized(status.data_dir)),
+        Some(KeySource::Keychain) => install.unlock(None),
+        Some(KeySource::Passphrase) => {
+            let p = prompt::passphrase(
+                "Passphrase: ",
+                Error::StoreLocked,
+            )
+            .map_err(|e| match e {
+                Error::StoreLocked => Error::InvalidInput(format!(
+                    "the store is locked by a passphrase and there is no terminal to ask; set {}",
+                    prompt::PASSPHRASE_ENV
+                )),
+                e => e,
+            })?;
+            install.unlock(Some(&p))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StatusReport {
+    data_dir: String,
+    state: StoreState,
+    key_source: Option<KeySource>,
+    keychain_available: bool,
+    schema_version: Option<i64>,
+    accounts: Option<Vec<AccountView>>,
+}
+
+fn status(install: &Install, out: &Output) -> Result<()> {
+    let s = install.status()?;
+    let store = match s.state {
+        StoreState::Uninitialized => None,
+        _ => Some(unlock(install)?),
+    };
+    let report = StatusReport {
+        data_dir: s.data_dir.clone(),
+        state: if store.is_some() { StoreState::Unlocked } else { s.state },
+        key_source: s.key_source,
+        keychain_available: s.keychain_available,
+        schema_version: store.as_ref().map(Store::schema_version).transpose()?,
+        accounts: store.as_ref().map(Store::list_accounts).transpose()?,
+    };
+    out.print(&report, |w| {
+        writeln!(w, "data dir:  {}", report.data_dir)?;
+        let store_line = match (report.state, report.key_source) {
+            (StoreState::Uninitialized, _) => "none yet (run `wadesk init`)".to_owned(),
+            (state, source) => format!("{state:?} (key in {})", source.map(source_label).unwrap_or("?")).to_lowercase(),
+        };
+        writeln!(w, "store:     {store_line}")?;
+        writeln!(w, "keychain:  {}", if report.keychain_available { "available" } else { "not available" })?;
+        if let Some(accounts) = &report.accounts {
+            writeln!(w, "accounts:  {}", accounts.len())?;
+            print_accounts(w, accounts)?;
+        }
+        Ok(())
+    })
+}
+
+fn source_label(s: KeySource) -> &'static str {
+    match s {
+        KeySource::Keychain => "system keychain",
+        KeySource::Passphrase => "passphrase",
+    }
+}
+
+fn init(install: &Install, force_passphrase: bool, out: &Output) -> Result<()> {
+    if install.db_path().exists() {
+        return Err(Error::StoreAlreadyExists(install.dir().display().to_string()));
+    }
+    let use_keychain = !force_passphrase && install.status()?.keychain_available;
+    let choice = if use_keychain { KeyChoice::Keychain } else { KeyChoice::Passphrase(prompt::new_passphrase()?) };
+    let store = install.create(choice)?;
+    let accounts = store.list_accounts()?;
+    let source = if use_keychain { KeySource::Keychain } else { KeySource::Passphrase };
+    out.print(&serde_json::json!({ "data_dir": install.dir(), "key_source": source, "accounts": accounts }), |w| {
+        writeln!(w, "Created an encrypted store in {} (key in {}).", install.dir().display(), source_label(source))?;
+        print_accounts(w, &accounts)
+    })
+}
+
+fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
+    let store = unlock(install)?;
+    match cmd {
+        AccountCommand::List => {
+            let accounts = store.list_accounts()?;
+            out.print(&accounts, |w| print_accounts(w, &accounts))
+        }
+        AccountCommand::Add(args) => {
+            let account = store.add_account(new_account(args)?)?;
+            out.print(&account, |w| {
+                writeln!(w, "Added account {}.", account.id)?;
+                print_accounts(w, std::slice::from_ref(&account))
+            })
+        }
+        AccountCommand::Rename { account, name } => {
+            let id = store.find_account(&account)?.id;
+            let renamed = store.rename_account(&id, &name)?;
+            out.print(&renamed, |w| writeln!(w, "Renamed {} to {:?}.", renamed.id, renamed.display_name))
+        }
+        AccountCommand::Remove { account, yes } => {
+            let found = store.find_account(&account)?;
+            if !yes && !prompt::confirm(&format!("Remove account {:?} and its credentials?", found.display_name))? {
+                return Err(Error::InvalidInput("not removed: confirm at the prompt or pass --yes".into()));
+            }
+            store.remove_account(&found.id)?;
+            out.print(&serde_json::json!({ "removed": found.id }), |w| {
+                writeln!(w, "Removed account {:?} ({}).", found.display_name, found.id)
+            })
+        }
+    }
+}
+
+fn new_account(args: AddArgs) -> Result<NewAccount> {
+    let provider = ProviderKind::parse(&args.provider).ok_or_else(|| {
+        let names: Vec<_> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+        Error::InvalidInput(format!("provider {:?}: expected one of {}", args.provider, names.join(", ")))
+    })?;
+    let mut given: Vec<(String, wadesk_core::Secret)> = Vec::new();
+    for pair in &args.secret_env {
+        let (name, var) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::InvalidInput(format!("--secret-env {pair:?}: expected NAME=VAR")))?;
+        let value = std::env::var(var)
+            .map_err(|_| Error::InvalidInput(format!("--secret-env {name}: environment variable {var} is not set")))?;
+        given.push((name.to_owned(), wadesk_core::Secret::new(value)));
+    }
+    if args.secrets_stdin {
+        given.extend(prompt::credentials_from_stdin()?);
+    }
+    for field in provider.credential_fields() {
+        if !given.iter().any(|(n, _)| n == field) {
+            given.push(((*field).to_owned(), prompt::credential(field)?));
+        }
+    }
+    Ok(NewAccount {
+        provider,
+        display_name: args.name,
+        base_url: args.base_url.unwrap_or_else(|| provider.default_base_url().to_owned()),
+        credentials: given
+            .into_iter()
+            .map(|(name, value)| CredentialInput { name, value: value.expose().to_owned() })
+            .collect(),
+    })
+}
+
+fn print_accounts(w: &mut dyn Write, accounts: &[AccountView]) -> std::io::Result<()> {
+    for a in accounts {
+        let badge = if a.is_sandbox { " [SANDBOX]" } else { "" };
+        let creds: Vec<String> = a.credentials.iter().map(|c| format!("{}={}", c.name, c.masked)).collect();
+        writeln!(w, "  {}  {}{}  {}  {}  {}", a.id, a.display_name, badge, a.provider.as_str(), a.base_url, creds.join(" "))?;
+    }
+    Ok(())
+}

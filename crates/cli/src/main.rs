@@ -1,0 +1,32 @@
+//! `wadesk`: the command line over wadesk-core. Same data directory, same database, same rules as
+//! the desktop app.
+//!
+//! Exit status: 0 on success, else [`wadesk_core::ErrorCode::exit_status`] (2 bad input, 3 not found,
+//! 4 no store, 5 locked/wrong passphrase, 6 keychain, 7 store exists/corrupt, 1 other). With `--json`
+//! results go to stdout as JSON and errors to stderr as `{"code", "message"}`.
+
+mod args;
+mod commands;
+mod prompt;
+
+use clap::Parser;
+use wadesk_core::ApiError;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WADESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    if let Err(e) = commands::run(cli) {
+        let code = e.code();
+        let api = ApiError::from(e);
+        if json {
+            eprintln!("{}", serde_json::json!({ "code": api.code, "message": api.message }));
+        } else {
+            eprintln!("wadesk: {}", api.message);
+        }
+        std::process::exit(i32::from(code.exit_status()));
+    }
+}

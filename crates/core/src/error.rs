@@ -1,0 +1,138 @@
+//! The one error type of the core, and the `{code, message}` shape hosts show to people.
+//!
+//! Hosts branch on [`ErrorCode`], never on message text. Messages are written for a person and must
+//! never contain a secret: no variant carries one, and `Database` errors from SQLCipher hold only
+//! SQLite's own text.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No database exists yet in the data directory.
+    #[error("no store exists in {0}; create one first")]
+    StoreUninitialized(String),
+    /// The database exists but has not been unlocked in this process.
+    #[error("the store is locked; unlock it first")]
+    StoreLocked,
+    /// `create` was asked for where a database already exists.
+    #[error("a store already exists in {0}; it was left untouched")]
+    StoreAlreadyExists(String),
+    /// The data directory holds something we refuse to touch (e.g. a database without key metadata).
+    #[error("{0}")]
+    StoreCorrupt(String),
+    /// The passphrase does not open the database. Nothing was changed.
+    #[error("wrong passphrase; the database was not changed")]
+    WrongPassphrase,
+    /// The database key is not in the OS keychain (deleted, or another user's keychain).
+    #[error("the database key is missing from the system keychain; the database was not changed")]
+    KeyMissing,
+    /// No OS keychain could be reached, and no passphrase was given.
+    #[error("no system keychain is available ({0}); use a passphrase instead")]
+    KeychainUnavailable(String),
+    /// A new passphrase is too weak to protect the store.
+    #[error("the passphrase must be at least {0} characters long")]
+    WeakPassphrase(usize),
+    /// A caller gave bad input; the message says which field and why.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// SQLite/SQLCipher failed.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The file system failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A bug or an impossible state.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result alias for the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable, machine-readable error kinds for the UI and the CLI's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    #[allow(missing_docs)]
+    StoreUninitialized,
+    #[allow(missing_docs)]
+    StoreLocked,
+    #[allow(missing_docs)]
+    StoreAlreadyExists,
+    #[allow(missing_docs)]
+    StoreCorrupt,
+    #[allow(missing_docs)]
+    WrongPassphrase,
+    #[allow(missing_docs)]
+    KeyMissing,
+    #[allow(missing_docs)]
+    KeychainUnavailable,
+    #[allow(missing_docs)]
+    WeakPassphrase,
+    #[allow(missing_docs)]
+    InvalidInput,
+    #[allow(missing_docs)]
+    NotFound,
+    #[allow(missing_docs)]
+    Database,
+    #[allow(missing_docs)]
+    Io,
+    #[allow(missing_docs)]
+    Internal,
+}
+
+impl ErrorCode {
+    /// The CLI's exit status for this kind of error; scripts may rely on these numbers.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            ErrorCode::InvalidInput => 2,
+            ErrorCode::NotFound => 3,
+            ErrorCode::StoreUninitialized => 4,
+            ErrorCode::StoreLocked | ErrorCode::WrongPassphrase | ErrorCode::WeakPassphrase => 5,
+            ErrorCode::KeyMissing | ErrorCode::KeychainUnavailable => 6,
+            ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
+            ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
+        }
+    }
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::StoreUninitialized(_) => ErrorCode::StoreUninitialized,
+            Error::StoreLocked => ErrorCode::StoreLocked,
+            Error::StoreAlreadyExists(_) => ErrorCode::StoreAlreadyExists,
+            Error::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::KeyMissing => ErrorCode::KeyMissing,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::WeakPassphrase(_) => ErrorCode::WeakPassphrase,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Database(_) => ErrorCode::Database,
+            Error::Io(_) => ErrorCode::Io,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// The serialisable error that crosses the IPC boundary and the CLI's `--json` output.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ApiError {
+    /// What kind of error; the UI branches on this.
+    pub code: ErrorCode,
+    /// A sentence for a person. Never contains a secret.
+    pub message: String,
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError { code: e.code(), message: e.to_string() }
+    }
+}

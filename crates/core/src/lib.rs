@@ -1,0 +1,20 @@
+//! Wadesk core: everything that is not UI or transport glue.
+//!
+//! The desktop shell (`src-tauri`) and the `wadesk` CLI are thin hosts over this crate: they parse
+//! arguments, call one function here and map the typed [`Error`]. This crate deliberately knows nothing
+//! of Tauri, HTTP servers or terminals, so both hosts see the same data through the same rules.
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod error;
+pub mod install;
+pub mod providers;
+pub mod secret;
+pub mod store;
+
+pub use accounts::{AccountView, CredentialInput, MaskedCredential, NewAccount};
+pub use error::{ApiError, Error, ErrorCode, Result};
+pub use install::{Install, KeyChoice, KeySource, StoreState, StoreStatus};
+pub use providers::{ProviderInfo, ProviderKind};
+pub use secret::Secret;
+pub use store::Store;

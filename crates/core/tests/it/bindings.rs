@@ -1,0 +1,61 @@
+//! The IPC contract: TypeScript types in ui/src/bindings/ are generated from the Rust types.
+//!
+//! This test regenerates them and fails if anything differs from what is committed. To update after
+//! changing a type: `WADESK_UPDATE_BINDINGS=1 cargo nextest run -p wadesk-core bindings`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ts_rs::TS;
+use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
+
+fn committed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings")
+}
+
+fn generate(dir: &Path) {
+    // Each root pulls in the types it refers to.
+    AccountView::export_all_to(dir).unwrap();
+    NewAccount::export_all_to(dir).unwrap();
+    ProviderInfo::export_all_to(dir).unwrap();
+    StoreStatus::export_all_to(dir).unwrap();
+    ApiError::export_all_to(dir).unwrap();
+}
+
+fn read_ts(dir: &Path) -> BTreeMap<String, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ts"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .collect()
+}
+
+#[test]
+fn generated_bindings_match_the_committed_ones() {
+    let fresh = tempfile::tempdir().unwrap();
+    generate(fresh.path());
+    let generated = read_ts(fresh.path());
+    assert!(generated.contains_key("AccountView.ts") && generated.contains_key("ErrorCode.ts"));
+    if std::env::var("WADESK_UPDATE_BINDINGS").is_ok_and(|v| v == "1") {
+        let dir = committed_dir();
+        for name in read_ts(&dir).keys().filter(|n| !generated.contains_key(*n)) {
+            std::fs::remove_file(dir.join(name)).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in &generated {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    let committed = read_ts(&committed_dir());
+    let stale: Vec<_> = generated
+        .keys()
+        .chain(committed.keys())
+        .filter(|n| generated.get(*n) != committed.get(*n))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ui/src/bindings is out of date for {stale:?}; run WADESK_UPDATE_BINDINGS=1 cargo nextest run -p wadesk-core bindings and commit the result"
+    );
+}

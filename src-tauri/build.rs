@@ -1,0 +1,15 @@
+//! Declares the app's commands so each needs an explicit permission in capabilities/ (least privilege).
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "store_status",
+        "store_create",
+        "store_unlock",
+        "providers_catalog",
+        "accounts_list",
+        "account_add",
+        "account_rename",
+        "account_remove",
+    ])))
+    .expect("tauri build script failed");
+}

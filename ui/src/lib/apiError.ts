@@ -1,0 +1,35 @@
+import type { ApiError } from "../bindings/ApiError";
+import type { ErrorCode } from "../bindings/ErrorCode";
+
+// Kept as a Record so adding a code to the generated ErrorCode type fails the build here.
+const KNOWN_CODES: Record<ErrorCode, true> = {
+  store_uninitialized: true,
+  store_locked: true,
+  store_already_exists: true,
+  store_corrupt: true,
+  wrong_passphrase: true,
+  key_missing: true,
+  keychain_unavailable: true,
+  weak_passphrase: true,
+  invalid_input: true,
+  not_found: true,
+  database: true,
+  io: true,
+  internal: true,
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(KNOWN_CODES, value);
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return isErrorCode(candidate.code) && typeof candidate.message === "string";
+}
+
+/** Turns anything `invoke` can reject with into an ApiError; unknown shapes become "internal". */
+export function toApiError(error: unknown): ApiError {
+  if (isApiError(error)) return { code: error.code, message: error.message };
+  return { code: "internal", message: String(error) };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import {
+  capitalise,
+  credentialLabel,
+  hasErrors,
+  validateAccountForm,
+  validateBaseUrl,
+  validateDisplayName,
+  validatePassphrase,
+} from "./validation";
+
+describe("validatePassphrase", () => {
+  it("accepts a matching passphrase of 8 characters", () => {
+    expect(validatePassphrase("12345678", "12345678")).toEqual({});
+  });
+
+  it("asks for a passphrase when empty", () => {
+    expect(validatePassphrase("", "").passphrase).toBe("Enter a passphrase.");
+  });
+
+  it("rejects fewer than 8 characters", () => {
+    expect(validatePassphrase("1234567", "1234567").passphrase).toMatch(/at least 8 characters/);
+  });
+
+  it("counts characters, not UTF-16 code units", () => {
+    // Seven emoji are 14 code units but only 7 characters.
+    const seven = "😀".repeat(7);
+    expect(validatePassphrase(seven, seven).passphrase).toMatch(/at least 8/);
+  });
+
+  it("reports a mismatch on the confirmation field", () => {
+    const errors = validatePassphrase("long enough pass", "long enough pas");
+    expect(errors.passphrase).toBeUndefined();
+    expect(errors.confirm).toBe("The two passphrases do not match.");
+  });
+
+  it("asks for the confirmation when it is empty", () => {
+    expect(validatePassphrase("long enough pass", "").confirm).toMatch(/again/);
+  });
+});
+
+describe("validateDisplayName", () => {
+  it("rejects blank names", () => {
+    expect(validateDisplayName("   ")).toBeDefined();
+    expect(validateDisplayName("Support")).toBeUndefined();
+  });
+});
+
+describe("validateBaseUrl", () => {
+  it.each(["https://api.example.com", "http://127.0.0.1:8787", "  https://x.io/v1  "])("accepts %s", (url) => {
+    expect(validateBaseUrl(url)).toBeUndefined();
+  });
+
+  it.each([
+    ["", /Enter/],
+    ["api.example.com", /http:\/\/ or https:\/\//],
+    ["ftp://files.example.com", /must start with http/],
+    ["javascript:alert(1)", /must start with http/],
+  ])("rejects %j", (url, message) => {
+    expect(validateBaseUrl(url)).toMatch(message);
+  });
+});
+
+describe("validateAccountForm", () => {
+  const fields = ["api_key", "app_name"];
+
+  it("passes a complete form", () => {
+    const errors = validateAccountForm(
+      { displayName: "Support", baseUrl: "https://api.gupshup.io", credentials: { api_key: "k", app_name: "a" } },
+      fields,
+    );
+    expect(hasErrors(errors)).toBe(false);
+  });
+
+  it("reports each missing credential by field name", () => {
+    const errors = validateAccountForm(
+      { displayName: "Support", baseUrl: "https://api.gupshup.io", credentials: { api_key: "  " } },
+      fields,
+    );
+    expect(Object.keys(errors.credentials).sort()).toEqual(["api_key", "app_name"]);
+    expect(errors.credentials.api_key).toBe("Enter the API key.");
+    expect(hasErrors(errors)).toBe(true);
+  });
+
+  it("reports name and URL problems separately", () => {
+    const errors = validateAccountForm({ displayName: "", baseUrl: "nope", credentials: {} }, []);
+    expect(errors.displayName).toBeDefined();
+    expect(errors.baseUrl).toBeDefined();
+    expect(errors.credentials).toEqual({});
+  });
+});
+
+describe("labels", () => {
+  it("makes field names readable", () => {
+    expect(credentialLabel("api_key")).toBe("API key");
+    expect(credentialLabel("app_name")).toBe("app name");
+    expect(capitalise(credentialLabel("app_name"))).toBe("App name");
+  });
+});

@@ -1,0 +1,93 @@
+// Client-side checks give immediate, specific feedback; the core validates again on its own.
+
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+export type PassphraseErrors = { passphrase?: string; confirm?: string };
+
+export function validatePassphrase(passphrase: string, confirm: string): PassphraseErrors {
+  const errors: PassphraseErrors = {};
+  // Count code points, not UTF-16 units, so "8 characters" means what a person typed.
+  const length = [...passphrase].length;
+  if (length === 0) {
+    errors.passphrase = "Enter a passphrase.";
+  } else if (length < MIN_PASSPHRASE_LENGTH) {
+    errors.passphrase = `The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long.`;
+  }
+  if (confirm.length === 0) {
+    errors.confirm = "Type the passphrase again to confirm it.";
+  } else if (confirm !== passphrase) {
+    errors.confirm = "The two passphrases do not match.";
+  }
+  return errors;
+}
+
+export function validateDisplayName(name: string): string | undefined {
+  return name.trim().length === 0 ? "Enter a name for this account." : undefined;
+}
+
+export function validateBaseUrl(url: string): string | undefined {
+  const trimmed = url.trim();
+  if (trimmed.length === 0) return "Enter the provider's base URL.";
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    return "Enter a full URL starting with http:// or https://.";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return "The base URL must start with http:// or https://.";
+  }
+  if (parsed.hostname.length === 0) return "The base URL must include a host name.";
+  return undefined;
+}
+
+export type AccountFormValues = {
+  displayName: string;
+  baseUrl: string;
+  credentials: Record<string, string>;
+};
+
+export type AccountFormErrors = {
+  displayName?: string;
+  baseUrl?: string;
+  credentials: Record<string, string>;
+};
+
+/** `credentialFields` is the provider's list; values for other names are ignored. */
+export function validateAccountForm(
+  values: AccountFormValues,
+  credentialFields: readonly string[],
+): AccountFormErrors {
+  const credentials: Record<string, string> = {};
+  for (const field of credentialFields) {
+    if ((values.credentials[field] ?? "").trim().length === 0) {
+      credentials[field] = `Enter the ${credentialLabel(field)}.`;
+    }
+  }
+  return {
+    displayName: validateDisplayName(values.displayName),
+    baseUrl: validateBaseUrl(values.baseUrl),
+    credentials,
+  };
+}
+
+export function hasErrors(errors: object): boolean {
+  return Object.values(errors).some((value) =>
+    typeof value === "object" && value !== null ? hasErrors(value) : value !== undefined,
+  );
+}
+
+/** "api_key" → "API key", "app_name" → "app name": readable labels from the core's field names. */
+export function credentialLabel(field: string): string {
+  return field
+    .split(/[_\-\s]+/)
+    .filter((word) => word.length > 0)
+    .map((word) => (ACRONYMS.has(word.toLowerCase()) ? word.toUpperCase() : word.toLowerCase()))
+    .join(" ");
+}
+
+const ACRONYMS = new Set(["api", "id", "url", "jwt", "waba"]);
+
+export function capitalise(text: string): string {
+  return text.length === 0 ? text : text[0].toUpperCase() + text.slice(1);
+}

@@ -43,6 +43,8 @@ impl Store {
             OpenMode::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
+        // SQLCipher logs decryption failures to stderr on its own; our typed error says it once.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // The value is hex only, so it cannot break out of the string literal.
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
         // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here.

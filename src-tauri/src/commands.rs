@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use tauri::State;
 use wadesk_core::{
-    providers, AccountView, ApiError, Error, Install, KeyChoice, KeySource, NewAccount, ProviderInfo, Secret,
-    StoreState, StoreStatus, Store,
+    providers, AccountView, ApiError, Error, Install, KeyChoice, KeySource, NewAccount, ProviderInfo, Secret, Store,
+    StoreState, StoreStatus,
 };
 
 type CmdResult<T> = Result<T, ApiError>;

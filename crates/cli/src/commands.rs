@@ -4,8 +4,8 @@ use std::io::Write;
 
 use serde::Serialize;
 use wadesk_core::{
-    AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, StoreState,
-    Store,
+    AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, Store,
+    StoreState,
 };
 
 use crate::args::{AccountCommand, AddArgs, Cli, Command};
@@ -49,11 +49,7 @@ fn unlock(install: &Install) -> Result<Store> {
         None => Err(Error::StoreUninitialized(status.data_dir)),
         Some(KeySource::Keychain) => install.unlock(None),
         Some(KeySource::Passphrase) => {
-            let p = prompt::passphrase(
-                "Passphrase: ",
-                Error::StoreLocked,
-            )
-            .map_err(|e| match e {
+            let p = prompt::passphrase("Passphrase: ", Error::StoreLocked).map_err(|e| match e {
                 Error::StoreLocked => Error::InvalidInput(format!(
                     "the store is locked by a passphrase and there is no terminal to ask; set {}",
                     prompt::PASSPHRASE_ENV
@@ -196,7 +192,16 @@ fn print_accounts(w: &mut dyn Write, accounts: &[AccountView]) -> std::io::Resul
     for a in accounts {
         let badge = if a.is_sandbox { " [SANDBOX]" } else { "" };
         let creds: Vec<String> = a.credentials.iter().map(|c| format!("{}={}", c.name, c.masked)).collect();
-        writeln!(w, "  {}  {}{}  {}  {}  {}", a.id, a.display_name, badge, a.provider.as_str(), a.base_url, creds.join(" "))?;
+        writeln!(
+            w,
+            "  {}  {}{}  {}  {}  {}",
+            a.id,
+            a.display_name,
+            badge,
+            a.provider.as_str(),
+            a.base_url,
+            creds.join(" ")
+        )?;
     }
     Ok(())
 }

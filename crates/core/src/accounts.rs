@@ -179,9 +179,8 @@ impl Store {
     /// Every account, sandbox first, then by name.
     pub fn list_accounts(&self) -> Result<Vec<AccountView>> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT id FROM accounts ORDER BY is_sandbox DESC, display_name COLLATE NOCASE, created_at",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT id FROM accounts ORDER BY is_sandbox DESC, display_name COLLATE NOCASE, created_at")?;
         let ids: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         drop(stmt);
         drop(conn);
@@ -294,7 +293,8 @@ mod tests {
 
     #[test]
     fn valid_account_is_normalised() {
-        let a = validate(ca("  Shop  ", "https://api.example.com/", &[("app_secret", " s3cr3t "), ("app_id", "42")])).unwrap();
+        let a = validate(ca("  Shop  ", "https://api.example.com/", &[("app_secret", " s3cr3t "), ("app_id", "42")]))
+            .unwrap();
         assert_eq!(a.display_name, "Shop");
         assert_eq!(a.base_url, "https://api.example.com");
         let names: Vec<_> = a.credentials.iter().map(|(n, _)| n.as_str()).collect();
@@ -311,9 +311,13 @@ mod tests {
         assert!(err_text(ca("a", "https://u:p@x.io", &ok)).contains("user name"));
         assert!(err_text(ca("a", "https://x.io?token=1", &ok)).contains("query"));
         assert!(err_text(ca("a", "https://x.io", &[("app_id", "1")])).contains("app_secret: required"));
-        assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", " ")])).contains("must not be empty"));
-        assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", "2"), ("api_key", "3")])).contains("take app_id, app_secret"));
-        assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_id", "1"), ("app_secret", "2")])).contains("twice"));
+        assert!(
+            err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", " ")])).contains("must not be empty")
+        );
+        assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", "2"), ("api_key", "3")]))
+            .contains("take app_id, app_secret"));
+        assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_id", "1"), ("app_secret", "2")]))
+            .contains("twice"));
         assert!(err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", "a\nb")])).contains("one line"));
     }
 

@@ -170,7 +170,10 @@ impl Install {
             return Err(e);
         }
         let meta = KeyMeta { format: 1, install_id: install_id.to_owned(), key: spec.clone() };
-        write_atomically(&self.meta_path(), &serde_json::to_vec_pretty(&meta).map_err(|e| Error::Internal(e.to_string()))?)?;
+        write_atomically(
+            &self.meta_path(),
+            &serde_json::to_vec_pretty(&meta).map_err(|e| Error::Internal(e.to_string()))?,
+        )?;
         remove_db_files_except_main(&tmp);
         std::fs::rename(&tmp, self.db_path())?;
         tracing::info!(dir = %self.dir.display(), source = ?source_of(spec), "created store");
@@ -187,7 +190,8 @@ impl Install {
         let key = match &meta.key {
             KeySpec::Keychain { .. } => keys::keychain_load(&meta.key)?,
             spec @ KeySpec::Passphrase { .. } => {
-                let p = passphrase.ok_or_else(|| Error::InvalidInput("this store is protected by a passphrase; give it".into()))?;
+                let p = passphrase
+                    .ok_or_else(|| Error::InvalidInput("this store is protected by a passphrase; give it".into()))?;
                 keys::derive(p, spec)?
             }
         };

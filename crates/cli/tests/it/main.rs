@@ -1,4 +1,6 @@
 //! The `wadesk` binary as a script would use it: exit codes, JSON, and the same data as the app.
+// Test helpers may panic on failure like the tests themselves.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::Output;
@@ -62,7 +64,8 @@ fn add_rename_remove_round_trip_with_secrets_from_stdin_never_printed() {
 
     wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "rename", "Shop", "Shop EU"]).assert().success();
     // Removing needs confirmation: without a terminal and without --yes nothing is removed.
-    let refused = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "remove", "Shop EU"]).output().unwrap();
+    let refused =
+        wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "remove", "Shop EU"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "remove", "Shop EU", "--yes"]).assert().success();
     let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "account", "list"]).output().unwrap();
@@ -80,7 +83,8 @@ fn errors_have_stable_exit_codes_and_json_shape() {
 
     init(t.path());
     // Wrong passphrase: exit 5, and the store still opens with the right one.
-    let out = wadesk(t.path()).env("WADESK_PASSPHRASE", "wrong wrong").args(["--json", "account", "list"]).output().unwrap();
+    let out =
+        wadesk(t.path()).env("WADESK_PASSPHRASE", "wrong wrong").args(["--json", "account", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5));
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stderr).unwrap()["code"], "wrong_passphrase");
     // Locked with no way to ask: a message that says what to do.
@@ -90,13 +94,24 @@ fn errors_have_stable_exit_codes_and_json_shape() {
     // Bad input names the field; unknown account is 3; init twice is 7.
     let out = wadesk(t.path())
         .env("WADESK_PASSPHRASE", PASS)
-        .args(["account", "add", "--provider", "chatarchitect", "--name", "X", "--base-url", "ftp://x", "--secrets-stdin"])
+        .args([
+            "account",
+            "add",
+            "--provider",
+            "chatarchitect",
+            "--name",
+            "X",
+            "--base-url",
+            "ftp://x",
+            "--secrets-stdin",
+        ])
         .write_stdin("app_id=1\napp_secret=2\n")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("base URL"));
-    let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "rename", "nobody", "x"]).output().unwrap();
+    let out =
+        wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "rename", "nobody", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).arg("init").assert().code(7);
     // A credential missing with no terminal to prompt on: exit 2, nothing added.
@@ -116,7 +131,17 @@ fn secret_env_reads_a_credential_from_the_named_variable() {
     let out = wadesk(t.path())
         .env("WADESK_PASSPHRASE", PASS)
         .env("D360_KEY", "d360-api-key-abcdef-1234")
-        .args(["--json", "account", "add", "--provider", "d360", "--name", "Dialog", "--secret-env", "api_key=D360_KEY"])
+        .args([
+            "--json",
+            "account",
+            "add",
+            "--provider",
+            "d360",
+            "--name",
+            "Dialog",
+            "--secret-env",
+            "api_key=D360_KEY",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -49,11 +49,8 @@ fn generated_bindings_match_the_committed_ones() {
         return;
     }
     let committed = read_ts(&committed_dir());
-    let stale: Vec<_> = generated
-        .keys()
-        .chain(committed.keys())
-        .filter(|n| generated.get(*n) != committed.get(*n))
-        .collect();
+    let stale: Vec<_> =
+        generated.keys().chain(committed.keys()).filter(|n| generated.get(*n) != committed.get(*n)).collect();
     assert!(
         stale.is_empty(),
         "ui/src/bindings is out of date for {stale:?}; run WADESK_UPDATE_BINDINGS=1 cargo nextest run -p wadesk-core bindings and commit the result"

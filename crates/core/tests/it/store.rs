@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use wadesk_core::{CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Secret, StoreState};
+use wadesk_core::{
+    CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Secret, StoreState,
+};
 
 const PASS: &str = "correct horse battery";
 const MARKER: &str = "TOPSECRET-app-secret-7f3a9c1e5b";
@@ -85,7 +87,11 @@ fn database_files_hold_no_byte_of_a_stored_secret() {
 #[test]
 fn wrong_passphrase_fails_specifically_and_changes_no_file() {
     let (_t, install) = passphrase_install();
-    install.create(KeyChoice::Passphrase(Secret::new(PASS))).unwrap().add_account(chatarchitect("Shop", MARKER)).unwrap();
+    install
+        .create(KeyChoice::Passphrase(Secret::new(PASS)))
+        .unwrap()
+        .add_account(chatarchitect("Shop", MARKER))
+        .unwrap();
     let before = snapshot(install.dir());
     let err = install.unlock(Some(&Secret::new("not the passphrase"))).unwrap_err();
     assert!(matches!(err, Error::WrongPassphrase), "got {err:?}");

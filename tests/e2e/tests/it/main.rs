@@ -1,4 +1,6 @@
 //! The real app window, driven over WebDriver, and the CLI on the same data directory.
+// Test helpers may panic on failure like the tests themselves.
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds the UI, then the desktop app (which embeds ui/dist) and the CLI.
+set -euo pipefail
+source "$(dirname "$0")/lib/env.sh"
+step "build the UI"
+npm run --prefix "$ROOT/ui" --silent build
+step "build the app and the CLI"
+cargo build --manifest-path "$ROOT/Cargo.toml" -p wadesk-desktop -p wadesk

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: UI type check and unit tests, formatting, clippy, the dependency boundary, Rust
+# unit + integration tests (including the IPC bindings drift check), the OS keychain path under a
+# private D-Bus session, and the end-to-end tests that drive the real window under Xvfb.
+set -euo pipefail
+source "$(dirname "$0")/lib/env.sh"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+
+step "UI: svelte-check, vitest"
+npm run --prefix ui --silent check
+npm run --prefix ui --silent test
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "dependency boundary: no tauri/wry/gtk/webkit outside src-tauri"
+for pkg in wadesk-core wadesk-relay wadesk-sandbox wadesk; do
+  if cargo tree -p "$pkg" -e normal,build --prefix none | grep -Ei '^(tauri|wry|gtk|gdk|webkit|javascriptcore|soup)'; then
+    echo "$pkg pulls in a desktop crate (above); only src-tauri may." >&2
+    exit 1
+  fi
+done
+
+"$ROOT/scripts/build.sh"
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust unit and integration tests"
+cargo nextest run --workspace --exclude wadesk-e2e --no-fail-fast
+
+step "OS keychain (Secret Service via gnome-keyring on a private D-Bus session)"
+keyhome=$(mktemp -d)
+trap 'rm -rf "$keyhome"' EXIT
+HOME="$keyhome" XDG_DATA_HOME="$keyhome/share" dbus-run-session -- bash -c '
+  printf "wadesk-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  cargo nextest run -p wadesk-core --run-ignored only -E "test(keychain)" --no-fail-fast'
+
+step "end-to-end: the real window under Xvfb over WebDriver"
+timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" cargo nextest run -p wadesk-e2e --no-fail-fast

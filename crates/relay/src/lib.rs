@@ -1,13 +1,40 @@
 //! `wadesk-relay`: the public server that receives provider webhooks and keeps them until the
 //! desktop streams them (ARCHITECTURE.md §5).
 //!
-//! This crate stands alone: it shares no code with the desktop and links no desktop library, so it
-//! builds and runs on a bare server. Today it serves its health endpoint; channels, durable ingest
-//! and streaming arrive with the relay issue.
+//! - **Store-and-forward**: a webhook is answered 2xx only after it is durably committed; the desktop
+//!   streams events after its cursor over a WebSocket and acks what it has committed.
+//! - **Byte-exact**: method, path, query, header values and body are kept as received.
+//! - **Sealed at rest**: each event is sealed to the channel's public key before it is stored; the
+//!   relay cannot read what it keeps.
+//! - **Bounded**: body size limit, per-channel rate limit, clear 4xx answers.
+//!
+//! This crate shares only `wadesk-relay-protocol` with the desktop and links no desktop library, so
+//! it builds and runs on a bare server. The desktop embeds the same router on loopback.
 #![deny(missing_docs)]
 
-use axum::{routing::get, Json, Router};
+mod channels;
+pub mod config;
+mod error;
+mod ingest;
+pub mod sqlite_store;
+pub mod store;
+mod stream;
+mod tokens;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
+
+pub use config::Config;
+pub use error::RelayError;
+pub use sqlite_store::SqliteStore;
+pub use store::{ChannelStats, EventStore};
+use wadesk_relay_protocol::{CHANNELS_PATH, STREAM_PATH};
 
 /// What `/healthz` answers.
 #[derive(Debug, Serialize)]
@@ -18,32 +45,79 @@ pub struct Health {
     pub version: &'static str,
 }
 
+/// Shared by every handler.
+pub struct RelayState<S> {
+    store: Arc<S>,
+    config: Config,
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl<S> std::fmt::Debug for RelayState<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayState").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl<S: EventStore> RelayState<S> {
+    /// State over `store` with `config`.
+    pub fn new(store: Arc<S>, config: Config) -> Arc<Self> {
+        let rate = NonZeroU32::new(config.rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
+        Arc::new(RelayState { store, config, limiter })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+}
+
 /// The relay's HTTP routes.
-pub fn router() -> Router {
-    Router::new().route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+        .route(CHANNELS_PATH, post(channels::create::<S>))
+        .route("/v1/channel", get(channels::stats::<S>))
+        .route(STREAM_PATH, get(stream::handler::<S>))
+        .route("/h/{token}", post(ingest::hook::<S>))
+        .route("/h/{token}/{*rest}", post(ingest::hook::<S>))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Serves the relay on `listener` until `shutdown` resolves. Accepted sockets get TCP_NODELAY: stream
+/// frames and acks are small, and Nagle's algorithm would hold each one back for an ACK round trip.
+pub async fn serve<S: EventStore>(
+    listener: tokio::net::TcpListener,
+    state: Arc<RelayState<S>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Deletes acked events older than the retention period, every `every`, until the task is dropped.
+pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let cutoff = now_ms() - state.config.retention.as_millis() as i64;
+        match state.store.purge_acked(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged acked events past retention"),
+            Err(e) => tracing::warn!("purge failed: {e}"),
+        }
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn healthz_answers_ok_with_the_version() {
-        let res = router().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let body: serde_json::Value =
-            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
-        assert_eq!(body["status"], "ok");
-        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-    }
-
-    #[tokio::test]
-    async fn unknown_paths_are_404() {
-        let res = router().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    }
-}
+mod tests;

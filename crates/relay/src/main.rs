@@ -1,26 +1,105 @@
-//! `wadesk-relay` binary: flags, logging, serve.
+//! `wadesk-relay` binary: configuration from flags, environment and an optional TOML file (flags win
+//! over the file), logging, the purge task, and graceful shutdown on Ctrl-C / SIGTERM.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::Parser;
+use wadesk_relay::{Config, RelayState, SqliteStore};
 
-/// The Wadesk webhook relay.
+/// The Wadesk webhook relay: stores provider webhooks, sealed, until the desktop streams them.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on.
+    /// TOML file with any of: body_limit, retention (s), rate_per_sec, burst, admin_token, heartbeat (s), dead_after (s).
+    #[arg(long, env = "WADESK_RELAY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on. Put it behind a TLS reverse proxy when it faces the internet.
     #[arg(long, env = "WADESK_RELAY_LISTEN", default_value = "127.0.0.1:8787")]
     listen: std::net::SocketAddr,
+    /// Where relay.db lives.
+    #[arg(long, env = "WADESK_RELAY_DATA_DIR", default_value = "./relay-data")]
+    data_dir: PathBuf,
+    /// Largest webhook body in bytes (default 4 MiB).
+    #[arg(long, env = "WADESK_RELAY_BODY_LIMIT")]
+    body_limit: Option<usize>,
+    /// Days to keep acked events (default 7).
+    #[arg(long, env = "WADESK_RELAY_RETENTION_DAYS")]
+    retention_days: Option<u64>,
+    /// Sustained webhooks per second per channel (default 200).
+    #[arg(long, env = "WADESK_RELAY_RATE")]
+    rate_per_sec: Option<u32>,
+    /// Burst per channel (default 2000).
+    #[arg(long, env = "WADESK_RELAY_BURST")]
+    burst: Option<u32>,
+    /// File holding the admin token for channel creation (or set WADESK_RELAY_ADMIN_TOKEN).
+    #[arg(long, env = "WADESK_RELAY_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+}
+
+fn load_config(args: &Args) -> anyhow::Result<Config> {
+    let mut config: Config = match &args.config {
+        Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+            .with_context(|| format!("invalid config file {}", p.display()))?,
+        None => Config::default(),
+    };
+    if let Some(v) = args.body_limit {
+        config.body_limit = v;
+    }
+    if let Some(v) = args.retention_days {
+        config.retention = Duration::from_secs(v * 24 * 3600);
+    }
+    if let Some(v) = args.rate_per_sec {
+        config.rate_per_sec = v;
+    }
+    if let Some(v) = args.burst {
+        config.burst = v;
+    }
+    if let Some(p) = &args.admin_token_file {
+        let token = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        config.admin_token = Some(token.trim().to_owned());
+    } else if let Ok(token) = std::env::var("WADESK_RELAY_ADMIN_TOKEN") {
+        config.admin_token = Some(token.trim().to_owned());
+    }
+    if config.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+        anyhow::bail!("the admin token must be at least 16 characters");
+    }
+    anyhow::ensure!(config.body_limit >= 1024, "body_limit must be at least 1024 bytes");
+    Ok(config)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "relay listening");
-    axum::serve(listener, wadesk_relay::router())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let config = load_config(&args)?;
+    if config.admin_token.is_none() {
+        tracing::warn!("no admin token configured: channel creation is disabled");
+    }
+    let store = Arc::new(SqliteStore::open(&args.data_dir).with_context(|| "opening the relay store")?);
+    let state = RelayState::new(store, config);
+    tokio::spawn(wadesk_relay::purge_loop(state.clone(), Duration::from_secs(600)));
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, data_dir = %args.data_dir.display(), "relay listening");
+    wadesk_relay::serve(listener, state, shutdown()).await?;
     Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

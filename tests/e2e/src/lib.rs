@@ -92,7 +92,9 @@ impl AppSession {
             .env("WADESK_DATA_DIR", home.path().join("data"))
             .env("WADESK_NO_KEYCHAIN", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            // A file, not our stderr: the app outlives the driver by a moment and would keep the
+            // test's output pipe open (nextest reports that as a leak).
+            .stderr(std::fs::File::create(home.path().join("driver.log")).expect("driver log"));
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let driver = cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
         let mut session = PartialSession { driver: Some(driver) };

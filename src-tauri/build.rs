@@ -10,6 +10,8 @@ fn main() {
         "account_add",
         "account_rename",
         "account_remove",
+        "relay_status",
+        "relay_self_test",
     ])))
     .expect("tauri build script failed");
 }

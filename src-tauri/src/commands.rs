@@ -4,8 +4,10 @@
 //! work never freeze the window.
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
+use wadesk_core::relay_client::{RelayService, RelayStatus, SelfTestResult};
 use wadesk_core::{
     providers, AccountView, ApiError, Error, Install, KeyChoice, KeySource, NewAccount, ProviderInfo, Secret, Store,
     StoreState, StoreStatus,
@@ -13,15 +15,48 @@ use wadesk_core::{
 
 type CmdResult<T> = Result<T, ApiError>;
 
-/// The install this window works on, and its store once unlocked.
+/// The install this window works on, its store once unlocked, and the relay connection.
 pub struct AppState {
     install: Install,
     store: RwLock<Option<Arc<Store>>>,
+    /// The running relay service, or why it could not start.
+    relay: tokio::sync::Mutex<Option<Result<RelayService, ApiError>>>,
 }
 
 impl AppState {
     pub fn new(install: Install) -> Self {
-        AppState { install, store: RwLock::new(None) }
+        AppState { install, store: RwLock::new(None), relay: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Starts the relay connection once the store is open, and pushes its status to the window as
+    /// `relay-status` events. A relay that cannot start does not block the app: its error is kept
+    /// for `relay_status`.
+    async fn start_relay(&self, app: &AppHandle) -> CmdResult<()> {
+        let mut relay = self.relay.lock().await;
+        if matches!(*relay, Some(Ok(_))) {
+            return Ok(());
+        }
+        let store = self.store()?;
+        let started = RelayService::start(store, &self.install.dir().join("relay")).await.map_err(ApiError::from);
+        if let Ok(service) = &started {
+            let mut rx = service.subscribe();
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    let status = rx.borrow_and_update().clone();
+                    if let Err(e) = app.emit("relay-status", status) {
+                        tracing::warn!("cannot emit relay status: {e}");
+                    }
+                    if rx.changed().await.is_err() {
+                        break;
+                    }
+                }
+            });
+        } else if let Err(e) = &started {
+            tracing::warn!("the relay could not start: {}", e.message);
+        }
+        *relay = Some(started);
+        Ok(())
     }
 
     fn store(&self) -> CmdResult<Arc<Store>> {
@@ -53,12 +88,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> CmdResult<T> + Send + '
 /// The store's state. A keychain store is unlocked on the spot, so people with a keychain never see
 /// an unlock screen; if the keychain refuses, the state stays `locked` and the UI offers a retry.
 #[tauri::command]
-pub async fn store_status(state: State<'_, AppState>) -> CmdResult<StoreStatus> {
+pub async fn store_status(app: AppHandle, state: State<'_, AppState>) -> CmdResult<StoreStatus> {
     let status = state.status()?;
     if status.state == StoreState::Locked && status.key_source == Some(KeySource::Keychain) {
         let install = state.install.clone();
         if let Ok(store) = blocking(move || Ok(install.unlock(None)?)).await {
             state.set_store(store)?;
+            state.start_relay(&app).await?;
             return state.status();
         }
     }
@@ -67,7 +103,11 @@ pub async fn store_status(state: State<'_, AppState>) -> CmdResult<StoreStatus> 
 
 /// Creates the store: `passphrase` null keeps a random key in the OS keychain.
 #[tauri::command]
-pub async fn store_create(state: State<'_, AppState>, passphrase: Option<String>) -> CmdResult<StoreStatus> {
+pub async fn store_create(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+) -> CmdResult<StoreStatus> {
     let install = state.install.clone();
     let choice = match passphrase {
         Some(p) => KeyChoice::Passphrase(Secret::new(p)),
@@ -75,16 +115,22 @@ pub async fn store_create(state: State<'_, AppState>, passphrase: Option<String>
     };
     let store = blocking(move || Ok(install.create(choice)?)).await?;
     state.set_store(store)?;
+    state.start_relay(&app).await?;
     state.status()
 }
 
 /// Unlocks an existing store.
 #[tauri::command]
-pub async fn store_unlock(state: State<'_, AppState>, passphrase: Option<String>) -> CmdResult<StoreStatus> {
+pub async fn store_unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+) -> CmdResult<StoreStatus> {
     let install = state.install.clone();
     let passphrase = passphrase.map(Secret::new);
     let store = blocking(move || Ok(install.unlock(passphrase.as_ref())?)).await?;
     state.set_store(store)?;
+    state.start_relay(&app).await?;
     state.status()
 }
 
@@ -120,4 +166,24 @@ pub async fn account_rename(state: State<'_, AppState>, id: String, name: String
 pub async fn account_remove(state: State<'_, AppState>, id: String) -> CmdResult<()> {
     let store = state.store()?;
     blocking(move || Ok(store.remove_account(&id)?)).await
+}
+
+/// The relay connection's status (also pushed as `relay-status` events).
+#[tauri::command]
+pub async fn relay_status(state: State<'_, AppState>) -> CmdResult<RelayStatus> {
+    match &*state.relay.lock().await {
+        Some(Ok(service)) => Ok(service.status()),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(Error::StoreLocked.into()),
+    }
+}
+
+/// Posts a synthetic event to this install's own hook URL and waits until it is applied.
+#[tauri::command]
+pub async fn relay_self_test(state: State<'_, AppState>) -> CmdResult<SelfTestResult> {
+    match &*state.relay.lock().await {
+        Some(Ok(service)) => Ok(service.self_test(Duration::from_secs(10)).await?),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(Error::StoreLocked.into()),
+    }
 }

@@ -31,6 +31,8 @@ fn main() {
             commands::account_add,
             commands::account_rename,
             commands::account_remove,
+            commands::relay_status,
+            commands::relay_self_test,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -32,6 +32,33 @@ pub enum Command {
     /// Manage provider accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// The webhook relay tunnel.
+    #[command(subcommand)]
+    Relay(RelayCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayCommand {
+    /// Connect, apply waiting webhooks, and show mode, relay URL, masked hook URL, cursor and counts.
+    Status,
+    /// Post a synthetic event to this install's own hook URL and wait until it is applied here.
+    SelfTest {
+        /// Seconds to wait for the event.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Apply every waiting webhook, then exit; with --follow keep streaming until Ctrl-C.
+    Sync {
+        /// Keep streaming.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Switch to a remote relay: creates a channel there with the operator's admin token, read from
+    /// $WADESK_RELAY_ADMIN_TOKEN or a prompt (used once, never stored).
+    UseRemote {
+        /// The relay's base URL (https://…).
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

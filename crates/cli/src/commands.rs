@@ -22,15 +22,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status => status(&install, &out),
         Command::Init { passphrase } => init(&install, passphrase, &out),
         Command::Account(cmd) => account(&install, cmd, &out),
+        Command::Relay(cmd) => crate::relay::run(&install, unlock(&install)?, cmd, out.json),
     }
 }
 
-struct Output {
-    json: bool,
+pub(crate) struct Output {
+    pub(crate) json: bool,
 }
 
 impl Output {
-    fn print<T: Serialize>(&self, value: &T, human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    pub(crate) fn print<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
         let mut stdout = std::io::stdout().lock();
         if self.json {
             let text = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;

@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod prompt;
+mod relay;
 
 use clap::Parser;
 use wadesk_core::ApiError;

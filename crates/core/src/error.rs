@@ -40,6 +40,9 @@ pub enum Error {
     /// A named thing does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The relay could not be reached or refused (message never contains a token or URL query).
+    #[error("relay: {0}")]
+    Relay(String),
     /// SQLite/SQLCipher failed.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -79,6 +82,8 @@ pub enum ErrorCode {
     #[allow(missing_docs)]
     NotFound,
     #[allow(missing_docs)]
+    RelayUnavailable,
+    #[allow(missing_docs)]
     Database,
     #[allow(missing_docs)]
     Io,
@@ -95,6 +100,7 @@ impl ErrorCode {
             ErrorCode::StoreUninitialized => 4,
             ErrorCode::StoreLocked | ErrorCode::WrongPassphrase | ErrorCode::WeakPassphrase => 5,
             ErrorCode::KeyMissing | ErrorCode::KeychainUnavailable => 6,
+            ErrorCode::RelayUnavailable => 8,
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
@@ -115,6 +121,7 @@ impl Error {
             Error::WeakPassphrase(_) => ErrorCode::WeakPassphrase,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Relay(_) => ErrorCode::RelayUnavailable,
             Error::Database(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

@@ -9,8 +9,10 @@ pub mod accounts;
 pub mod error;
 pub mod install;
 pub mod providers;
+pub mod relay_client;
 pub mod secret;
 pub mod store;
+pub mod webhooks;
 
 pub use accounts::{AccountView, CredentialInput, MaskedCredential, NewAccount};
 pub use error::{ApiError, Error, ErrorCode, Result};

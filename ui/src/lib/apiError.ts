@@ -13,6 +13,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   weak_passphrase: true,
   invalid_input: true,
   not_found: true,
+  relay_unavailable: true,
   database: true,
   io: true,
   internal: true,

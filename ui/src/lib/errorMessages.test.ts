@@ -5,7 +5,7 @@ import { describeError } from "./errorMessages";
 const ALL_CODES: ErrorCode[] = [
   "store_uninitialized", "store_locked", "store_already_exists", "store_corrupt", "wrong_passphrase",
   "key_missing", "keychain_unavailable", "weak_passphrase", "invalid_input", "not_found", "database",
-  "io", "internal",
+  "io", "internal", "relay_unavailable",
 ];
 
 describe("describeError", () => {

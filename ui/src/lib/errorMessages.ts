@@ -19,6 +19,8 @@ const MESSAGES: Record<ErrorCode, string> = {
   not_found: "That item no longer exists. It may have been removed already; the list was refreshed.",
   database: "The database reported an error, so the last action may not have been saved. Try again.",
   io: "Wadesk could not read or write its data folder. Check free disk space and folder permissions.",
+  relay_unavailable:
+    "The webhook relay could not be reached. Webhooks wait safely at the relay; Wadesk keeps retrying.",
   internal: "Something went wrong inside Wadesk.",
 };
 
@@ -33,6 +35,7 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "io",
   "internal",
   "keychain_unavailable",
+  "relay_unavailable",
 ]);
 
 export type ErrorText = { message: string; detail?: string };

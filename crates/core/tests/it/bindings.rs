@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ts_rs::TS;
+use wadesk_core::relay_client::{RelayStatus, SelfTestResult};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
 
 fn committed_dir() -> PathBuf {
@@ -20,6 +21,8 @@ fn generate(dir: &Path) {
     ProviderInfo::export_all_to(dir).unwrap();
     StoreStatus::export_all_to(dir).unwrap();
     ApiError::export_all_to(dir).unwrap();
+    RelayStatus::export_all_to(dir).unwrap();
+    SelfTestResult::export_all_to(dir).unwrap();
 }
 
 fn read_ts(dir: &Path) -> BTreeMap<String, String> {

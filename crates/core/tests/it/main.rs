@@ -4,4 +4,5 @@
 
 mod bindings;
 mod keychain;
+mod relay;
 mod store;

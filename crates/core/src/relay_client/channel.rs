@@ -1,0 +1,170 @@
+//! The install's relay channel as stored, and applying streamed events to the store.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
+use wadesk_relay_protocol::{open, ChannelKeys, StoredEvent};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::{now_ms, Store};
+use crate::webhooks::{self, Outcome};
+
+/// Where the relay runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayMode {
+    /// In this process (or another Wadesk process of this install) on loopback.
+    Embedded,
+    /// A relay server at a URL.
+    Remote,
+}
+
+impl RelayMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            RelayMode::Embedded => "embedded",
+            RelayMode::Remote => "remote",
+        }
+    }
+}
+
+/// The install's channel. Its secrets (`hook_url`, `client_key`, the key pair) live only in the
+/// encrypted store and in memory.
+#[derive(Debug)]
+pub struct RelayChannel {
+    /// Where the relay runs.
+    pub mode: RelayMode,
+    /// The relay's base URL (`http://127.0.0.1:PORT` when embedded).
+    pub relay_url: String,
+    /// Channel id (not secret).
+    pub channel_id: String,
+    /// The hook URL providers post to: a capability, so a secret.
+    pub hook_url: Secret,
+    /// The stream credential.
+    pub client_key: Secret,
+    /// The channel key pair; events are sealed to its public half.
+    pub keys: ChannelKeys,
+    /// Embedded mode: the loopback port the relay prefers.
+    pub port: Option<u16>,
+}
+
+impl Store {
+    /// The install's relay channel, if one was set up.
+    pub fn relay_channel(&self) -> Result<Option<RelayChannel>> {
+        let conn = self.conn()?;
+        conn.query_row(
+            "SELECT mode, relay_url, channel_id, hook_url, client_key, secret_key, port FROM relay_channel WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                ))
+            },
+        )
+        .optional()?
+        .map(|(mode, relay_url, channel_id, hook_url, client_key, secret, port)| {
+            let secret: [u8; 32] =
+                secret.try_into().map_err(|_| Error::StoreCorrupt("the relay channel key is malformed".into()))?;
+            Ok(RelayChannel {
+                mode: if mode == "remote" { RelayMode::Remote } else { RelayMode::Embedded },
+                relay_url,
+                channel_id,
+                hook_url: Secret::new(hook_url),
+                client_key: Secret::new(client_key),
+                keys: ChannelKeys::from_secret_bytes(secret),
+                port: port.and_then(|p| u16::try_from(p).ok()),
+            })
+        })
+        .transpose()
+    }
+
+    /// Replaces the install's relay channel. The cursor starts over: a new channel's seqs start at 1.
+    pub fn save_relay_channel(&self, c: &RelayChannel) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT OR REPLACE INTO relay_channel
+               (id, mode, relay_url, channel_id, hook_url, client_key, secret_key, port, cursor, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+            params![
+                c.mode.as_str(),
+                c.relay_url,
+                c.channel_id,
+                c.hook_url.expose(),
+                c.client_key.expose(),
+                c.keys.secret_bytes().to_vec(),
+                c.port.map(i64::from),
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Moves the embedded relay's URL and port (the preferred port was taken at startup).
+    pub fn update_embedded_address(&self, relay_url: &str, hook_url: &Secret, port: u16) -> Result<()> {
+        self.conn()?.execute(
+            "UPDATE relay_channel SET relay_url = ?1, hook_url = ?2, port = ?3 WHERE id = 1",
+            params![relay_url, hook_url.expose(), i64::from(port)],
+        )?;
+        Ok(())
+    }
+
+    /// The highest relay seq applied here.
+    pub fn relay_cursor(&self) -> Result<u64> {
+        let c: Option<i64> =
+            self.conn()?.query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0)).optional()?;
+        Ok(c.unwrap_or(0) as u64)
+    }
+
+    /// Opens, dispatches and records one streamed event and moves the cursor, in one transaction.
+    /// Returns `None` when the event was applied before (seq at or below the cursor): ack it again.
+    pub fn apply_relay_event(&self, keys: &ChannelKeys, event: &StoredEvent) -> Result<Option<Outcome>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let cursor: i64 = tx
+            .query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound("relay channel".into()))?;
+        if event.seq as i64 <= cursor {
+            return Ok(None);
+        }
+        let outcome = match open(keys, &event.sealed) {
+            Ok(req) => webhooks::dispatch(&tx, event.seq, &req)?,
+            Err(e) => {
+                tracing::warn!(seq = event.seq, "relay event rejected: {e}");
+                webhooks::record_unreadable(&tx, event.seq, &e.to_string())?;
+                Outcome::Rejected(e.to_string())
+            }
+        };
+        tx.execute("UPDATE relay_channel SET cursor = ?1 WHERE id = 1", [event.seq as i64])?;
+        tx.commit()?;
+        Ok(Some(outcome))
+    }
+
+    /// When the self-test event with `nonce` was received by the relay (ms), if it has arrived.
+    pub fn self_test_received_at(&self, nonce: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT received_at FROM webhook_events WHERE provider_event_id = ?1",
+                [format!("self-test:{nonce}")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// How many webhooks were applied, were duplicates, or were rejected.
+    pub fn webhook_counts(&self) -> Result<(u64, u64, u64)> {
+        Ok(self.conn()?.query_row(
+            "SELECT count(*) FILTER (WHERE outcome = 'applied'), count(*) FILTER (WHERE outcome = 'duplicate'),
+                    count(*) FILTER (WHERE outcome = 'rejected') FROM webhook_events",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+        )?)
+    }
+}

@@ -1,0 +1,118 @@
+//! The relay run inside the desktop process, on loopback: the default in sandbox mode and for users
+//! who bring their own tunnel. It is the same router and store as the `wadesk-relay` server.
+//!
+//! It keeps its preferred port across launches, so hook URLs stay valid. When the app and the CLI
+//! run at once, whichever process binds the port first hosts the relay and the other streams from it
+//! as a client.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use wadesk_relay::{Config, RelayState, SqliteStore};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// A relay serving from this process. Stops when dropped.
+#[derive(Debug)]
+pub struct EmbeddedRelay {
+    addr: SocketAddr,
+    admin_token: Secret,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// Where the install's embedded relay is.
+#[derive(Debug)]
+pub enum Hosting {
+    /// This process serves it.
+    Here(EmbeddedRelay),
+    /// Another process of this machine already serves on the preferred port.
+    Elsewhere(u16),
+}
+
+impl EmbeddedRelay {
+    /// Serves the relay from `dir` on `127.0.0.1:preferred_port`, or on a free port when none is
+    /// preferred or the preferred one is taken by something that is not a Wadesk relay.
+    pub async fn start(dir: &Path, preferred_port: Option<u16>) -> Result<Hosting> {
+        let listener = match preferred_port {
+            Some(port) => match tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    if is_wadesk_relay(port).await {
+                        return Ok(Hosting::Elsewhere(port));
+                    }
+                    tracing::warn!(port, "the embedded relay's port is taken by something else; moving");
+                    tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?,
+        };
+        let addr = listener.local_addr()?;
+        let store = SqliteStore::open(dir).map_err(|e| Error::Relay(e.to_string()))?;
+        let admin_token = Secret::new(wadesk_relay_admin_token());
+        let config = Config {
+            admin_token: Some(admin_token.expose().to_owned()),
+            rate_per_sec: 2000,
+            burst: 10_000,
+            ..Config::default()
+        };
+        let state = RelayState::new(Arc::new(store), config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(wadesk_relay::purge_loop(state.clone(), std::time::Duration::from_secs(600)));
+        tokio::spawn(async move {
+            if let Err(e) = wadesk_relay::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            {
+                tracing::error!("embedded relay stopped: {e}");
+            }
+        });
+        tracing::info!(%addr, "embedded relay listening");
+        Ok(Hosting::Here(EmbeddedRelay { addr, admin_token, stop: Some(stop) }))
+    }
+
+    /// The loopback address it serves on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The admin token of this run (random per start; only used to create the install's channel).
+    pub fn admin_token(&self) -> &Secret {
+        &self.admin_token
+    }
+}
+
+impl Drop for EmbeddedRelay {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn wadesk_relay_admin_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn is_wadesk_relay(port: u16) -> bool {
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let Ok(client) = reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)).build() else {
+        return false;
+    };
+    match client.get(url).send().await {
+        Ok(res) => res.json::<serde_json::Value>().await.is_ok_and(|v| v["status"] == "ok" && v["version"].is_string()),
+        Err(_) => false,
+    }
+}

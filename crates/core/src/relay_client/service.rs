@@ -1,0 +1,235 @@
+//! The relay as the hosts use it: set up the install's channel on first use, run the embedded
+//! relay when the install uses one, stream, report status, and self-test.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::watch;
+use ts_rs::TS;
+use wadesk_relay_protocol::{ChannelKeys, CreateChannel, CreatedChannel, CHANNELS_PATH};
+
+use super::connection::{self, ConnectionState, Endpoint, RelayStatus};
+use super::embedded::{EmbeddedRelay, Hosting};
+use super::{RelayChannel, RelayMode};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::{now_ms, Store};
+use crate::webhooks::SELF_TEST_HEADER;
+
+/// A running relay connection (and embedded relay, if this process hosts it). Stops when dropped.
+#[derive(Debug)]
+pub struct RelayService {
+    status: watch::Receiver<RelayStatus>,
+    stop: watch::Sender<bool>,
+    hook_url: Secret,
+    store: Arc<Store>,
+    http: reqwest::Client,
+    _embedded: Option<EmbeddedRelay>,
+}
+
+/// The answer of a self-test.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SelfTestResult {
+    /// From posting to the hook URL until the event was applied here, in milliseconds.
+    #[ts(type = "number")]
+    pub round_trip_ms: u64,
+    /// When the relay received it (ms since the epoch).
+    #[ts(type = "number")]
+    pub relay_received_at: i64,
+}
+
+fn http() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| Error::Relay(e.without_url().to_string()))
+}
+
+/// Creates a channel for a fresh key pair on the relay at `relay_url` with its admin token.
+async fn create_channel(
+    http: &reqwest::Client,
+    relay_url: &str,
+    admin_token: &Secret,
+    mode: RelayMode,
+    port: Option<u16>,
+) -> Result<RelayChannel> {
+    let keys = ChannelKeys::generate();
+    let res = http
+        .post(format!("{}{CHANNELS_PATH}", relay_url.trim_end_matches('/')))
+        .bearer_auth(admin_token.expose())
+        .json(&CreateChannel { public_key: keys.public_key_b64(), label: "wadesk desktop".into() })
+        .send()
+        .await
+        .map_err(|e| Error::Relay(format!("cannot reach the relay: {}", e.without_url())))?;
+    let status = res.status();
+    if !status.is_success() {
+        let message = res.json::<serde_json::Value>().await.ok().and_then(|v| v["message"].as_str().map(str::to_owned));
+        return Err(Error::Relay(format!(
+            "the relay refused to create a channel ({status}): {}",
+            message.unwrap_or_else(|| "no detail".into())
+        )));
+    }
+    let created: CreatedChannel =
+        res.json().await.map_err(|e| Error::Relay(format!("unexpected answer from the relay: {}", e.without_url())))?;
+    Ok(RelayChannel {
+        mode,
+        relay_url: relay_url.trim_end_matches('/').to_owned(),
+        channel_id: created.channel_id,
+        hook_url: Secret::new(format!("{}{}", relay_url.trim_end_matches('/'), created.hook_path)),
+        client_key: Secret::new(created.client_key),
+        keys,
+        port,
+    })
+}
+
+/// Points the install at a remote relay: creates a channel there with the operator's admin token
+/// (used once, not stored) and replaces the current channel.
+pub async fn use_remote(store: &Arc<Store>, relay_url: &str, admin_token: &Secret) -> Result<RelayChannel> {
+    let url = url::Url::parse(relay_url).map_err(|e| Error::InvalidInput(format!("relay URL: {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::InvalidInput("relay URL: must be https:// (or http:// on loopback)".into()));
+    }
+    if url.scheme() == "http" && !matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
+        return Err(Error::InvalidInput("relay URL: use https:// for a relay that is not on this machine".into()));
+    }
+    let channel = create_channel(&http()?, url.as_str(), admin_token, RelayMode::Remote, None).await?;
+    store.save_relay_channel(&channel)?;
+    Ok(channel)
+}
+
+impl RelayService {
+    /// Starts streaming for the install. With no channel yet, sets up the embedded relay and its
+    /// channel. `relay_dir` is where the embedded relay keeps its data.
+    pub async fn start(store: Arc<Store>, relay_dir: &Path) -> Result<RelayService> {
+        let http = http()?;
+        let mut embedded = None;
+        let channel = match store.relay_channel()? {
+            None => {
+                let Hosting::Here(relay) = EmbeddedRelay::start(relay_dir, None).await? else {
+                    return Err(Error::Internal("a fresh embedded relay cannot be hosted elsewhere".into()));
+                };
+                let port = relay.addr().port();
+                let channel =
+                    create_channel(&http, &relay.url(), relay.admin_token(), RelayMode::Embedded, Some(port)).await?;
+                store.save_relay_channel(&channel)?;
+                embedded = Some(relay);
+                channel
+            }
+            Some(mut channel) if channel.mode == RelayMode::Embedded => {
+                match EmbeddedRelay::start(relay_dir, channel.port).await? {
+                    Hosting::Here(relay) => {
+                        if Some(relay.addr().port()) != channel.port {
+                            let old = channel.relay_url.clone();
+                            channel.relay_url = relay.url();
+                            channel.hook_url = Secret::new(channel.hook_url.expose().replacen(&old, &relay.url(), 1));
+                            channel.port = Some(relay.addr().port());
+                            store.update_embedded_address(
+                                &channel.relay_url,
+                                &channel.hook_url,
+                                relay.addr().port(),
+                            )?;
+                        }
+                        embedded = Some(relay);
+                    }
+                    Hosting::Elsewhere(port) => tracing::info!(port, "the embedded relay is hosted by another process"),
+                }
+                channel
+            }
+            Some(channel) => channel,
+        };
+        let initial = RelayStatus {
+            state: ConnectionState::Connecting,
+            mode: channel.mode,
+            relay_url: channel.relay_url.clone(),
+            hook_url_masked: channel.hook_url.masked(),
+            cursor: store.relay_cursor()?,
+            backlog: 0,
+            last_event_at: None,
+            last_error: None,
+        };
+        let (status_tx, status) = watch::channel(initial);
+        let (stop, stop_rx) = watch::channel(false);
+        let endpoint =
+            Endpoint { relay_url: channel.relay_url.clone(), client_key: channel.client_key, keys: channel.keys };
+        tokio::spawn(connection::run(store.clone(), endpoint, status_tx, stop_rx));
+        Ok(RelayService { status, stop, hook_url: channel.hook_url, store, http, _embedded: embedded })
+    }
+
+    /// The current status.
+    pub fn status(&self) -> RelayStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that changes with the status (for pushing it to the UI).
+    pub fn subscribe(&self) -> watch::Receiver<RelayStatus> {
+        self.status.clone()
+    }
+
+    /// Waits until the stream is connected and the backlog is applied, or `timeout`.
+    pub async fn wait_caught_up(&self, timeout: Duration) -> bool {
+        let mut rx = self.status.clone();
+        tokio::time::timeout(timeout, async {
+            loop {
+                {
+                    let s = rx.borrow_and_update();
+                    if s.state == ConnectionState::Connected && s.backlog == 0 {
+                        return;
+                    }
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+
+    /// Posts a synthetic event to the channel's own hook URL and waits until it has been applied
+    /// here. Proves the whole path: hook URL → relay commit → stream → decrypt → store.
+    pub async fn self_test(&self, timeout: Duration) -> Result<SelfTestResult> {
+        let nonce = uuid::Uuid::new_v4().to_string();
+        let started = Instant::now();
+        let res = self
+            .http
+            .post(self.hook_url.expose())
+            .header(SELF_TEST_HEADER, &nonce)
+            .json(&serde_json::json!({ "wadesk_self_test": nonce, "sent_at": now_ms() }))
+            .send()
+            .await
+            .map_err(|e| Error::Relay(format!("the self-test could not post to the hook URL: {}", e.without_url())))?;
+        if !res.status().is_success() {
+            return Err(Error::Relay(format!("the relay answered the self-test with {}", res.status())));
+        }
+        loop {
+            let store = self.store.clone();
+            let n = nonce.clone();
+            let found = tokio::task::spawn_blocking(move || store.self_test_received_at(&n))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+            if let Some(relay_received_at) = found {
+                return Ok(SelfTestResult { round_trip_ms: started.elapsed().as_millis() as u64, relay_received_at });
+            }
+            if started.elapsed() > timeout {
+                return Err(Error::Relay(format!(
+                    "the self-test event was accepted by the relay but did not arrive within {timeout:?}; status: {:?}",
+                    self.status().state
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops streaming (and the embedded relay, if hosted here).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for RelayService {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

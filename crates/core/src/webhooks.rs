@@ -1,0 +1,116 @@
+//! The one door every webhook comes through on the desktop, whatever carried it.
+//!
+//! [`dispatch`] runs inside the caller's transaction, so an event's effects and the relay cursor
+//! commit together (exactly once across crashes). Verification happens here, on the raw bytes and
+//! headers, before anything is parsed or trusted; provider handlers (ChatArchitect registration,
+//! statuses, inbound messages) plug in with their issues. Until then a provider webhook is recorded
+//! as `unhandled`, and a provider event id seen before is recorded as a `duplicate` with no effect.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use wadesk_relay_protocol::CapturedRequest;
+
+use crate::error::Result;
+use crate::store::now_ms;
+
+/// Header the relay self-test sets; its value is a nonce.
+pub const SELF_TEST_HEADER: &str = "x-wadesk-self-test";
+
+/// What happened to a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its effects were applied.
+    Applied,
+    /// A provider event id seen before: recorded, no effect.
+    Duplicate,
+    /// Refused (bad signature, undecryptable, …): recorded with the reason, no effect.
+    Rejected(String),
+}
+
+impl Outcome {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// The provider's own id for an event, used to drop provider retries.
+fn provider_event_id(req: &CapturedRequest) -> Option<String> {
+    if let Some(nonce) = req.header_str(SELF_TEST_HEADER) {
+        return Some(format!("self-test:{nonce}"));
+    }
+    // ChatArchitect registration webhooks (seed 000): X-CA-Event-Id: evt_<registration_id>_<attempt>.
+    req.header_str("x-ca-event-id").map(|id| format!("chatarchitect:{id}"))
+}
+
+fn kind(req: &CapturedRequest) -> &'static str {
+    if req.header_str(SELF_TEST_HEADER).is_some() {
+        "self_test"
+    } else {
+        "unhandled"
+    }
+}
+
+/// Applies one webhook inside `tx` and records it in the webhook log.
+pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest) -> Result<Outcome> {
+    let event_id = provider_event_id(req);
+    let seen = match &event_id {
+        Some(id) => tx
+            .query_row("SELECT 1 FROM webhook_events WHERE provider_event_id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some(),
+        None => false,
+    };
+    let outcome = if seen { Outcome::Duplicate } else { Outcome::Applied };
+    record(tx, seq, req, if seen { None } else { event_id.as_deref() }, kind(req), &outcome)?;
+    Ok(outcome)
+}
+
+/// Records an event that could not even be opened (wrong key, tampered): the cursor still moves on,
+/// so one bad event cannot stall the stream.
+pub fn record_unreadable(tx: &Transaction<'_>, seq: u64, reason: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO webhook_events (seq, received_at, method, path, headers_json, body, kind, outcome, reason, applied_at)
+         VALUES (?1, 0, '', '', '[]', x'', 'unreadable', 'rejected', ?2, ?3)",
+        params![seq as i64, reason, now_ms()],
+    )?;
+    Ok(())
+}
+
+fn record(
+    tx: &Transaction<'_>,
+    seq: u64,
+    req: &CapturedRequest,
+    event_id: Option<&str>,
+    kind: &str,
+    outcome: &Outcome,
+) -> Result<()> {
+    // A readable log for people; verification has already used the raw bytes above.
+    let headers: Vec<(&str, String)> =
+        req.headers.iter().map(|h| (h.name.as_str(), String::from_utf8_lossy(&h.value).into_owned())).collect();
+    let reason = match outcome {
+        Outcome::Rejected(r) => Some(r.as_str()),
+        _ => None,
+    };
+    tx.execute(
+        "INSERT OR IGNORE INTO webhook_events
+           (seq, received_at, method, path, headers_json, body, provider_event_id, kind, outcome, reason, applied_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            seq as i64,
+            req.received_at_ms,
+            req.method,
+            req.path_and_query,
+            serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
+            req.body,
+            event_id,
+            kind,
+            outcome.as_str(),
+            reason,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}

@@ -147,3 +147,50 @@ fn secret_env_reads_a_credential_from_the_named_variable() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(json(&out)["credentials"][0]["masked"], "••••1234");
 }
+
+#[test]
+fn relay_self_test_status_and_sync_work_on_the_embedded_relay() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "relay", "self-test"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(json(&out)["round_trip_ms"].as_u64().is_some());
+
+    let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "relay", "status"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = json(&out);
+    assert_eq!(status["relay"]["mode"], "embedded");
+    assert_eq!(status["relay"]["state"], "connected");
+    assert_eq!(status["webhooks"]["applied"], 1, "the self-test event was applied once");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("••••") && !stdout.contains("/h/wh_"), "the hook URL is shown masked only");
+
+    let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "relay", "sync"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(json(&out)["cursor"], 1);
+}
+
+#[test]
+fn use_remote_refuses_plain_http_to_other_hosts_and_unreachable_relays_exit_8() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let out = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .env("WADESK_RELAY_ADMIN_TOKEN", "admin-token-0123456789")
+        .args(["relay", "use-remote", "http://relay.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+    // Nothing listens on port 9 of loopback.
+    let out = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .env("WADESK_RELAY_ADMIN_TOKEN", "admin-token-0123456789")
+        .args(["--json", "relay", "use-remote", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", String::from_utf8_lossy(&out.stderr));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], "relay_unavailable");
+    assert!(!err["message"].as_str().unwrap().contains("admin-token"));
+}

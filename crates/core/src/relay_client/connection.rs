@@ -23,6 +23,9 @@ const PING_EVERY: Duration = Duration::from_secs(10);
 const DEAD_AFTER: Duration = Duration::from_secs(30);
 const BACKOFF_MIN: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Fault-injection for the crash tests: hold each ack this many ms after the commit, which widens
+/// the "committed but not acked" window so a SIGKILL can land in it on purpose. Unset in normal use.
+const HOLD_ACK_ENV: &str = "WADESK_TEST_HOLD_ACK_MS";
 
 /// The connection's state, as the indicator shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -134,6 +137,7 @@ async fn session(
         s.last_error = None;
         s.cursor = cursor;
     });
+    let hold_ack = std::env::var(HOLD_ACK_ENV).ok().and_then(|v| v.parse().ok()).map(Duration::from_millis);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut last_heard = tokio::time::Instant::now();
     loop {
@@ -147,6 +151,9 @@ async fn session(
                         let seq = event.seq;
                         let keys = ChannelKeys::from_secret_bytes(endpoint.keys.secret_bytes());
                         let applied = blocking(store, move |s| s.apply_relay_event(&keys, &event)).await?;
+                        if let Some(hold) = hold_ack {
+                            tokio::time::sleep(hold).await;
+                        }
                         ws.send(Message::Binary(ClientFrame::Ack { seq }.encode().into())).await.map_err(|e| e.to_string())?;
                         status.send_modify(|s| {
                             s.cursor = seq;

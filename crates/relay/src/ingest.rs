@@ -2,19 +2,22 @@
 //!
 //! The answer is 200 only after the store has durably committed the sealed event; if it cannot, the
 //! answer is 503 with `Retry-After`, so the provider retries. The body is taken as raw bytes and
-//! never parsed. Header names are as hyper gives them (lower-cased: HTTP names are case-insensitive,
-//! and HTTP/2 forbids upper case); header values and their order are kept byte for byte.
+//! never parsed. Headers are recorded as sent — names with their case, in order, duplicates
+//! interleaved — from the connection tap ([`crate::wire`]); where the tap has nothing for a request
+//! (in-process tests, a connection it stopped following) hyper's view is used: lower-cased names,
+//! repeated names grouped, values still byte for byte.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, Method};
-use axum::Json;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::{Extension, Json};
 use wadesk_relay_protocol::{seal, CapturedRequest, Header};
 
 use crate::error::RelayError;
 use crate::store::EventStore;
+use crate::wire::WireHead;
 use crate::{now_ms, tokens, RelayState};
 
 /// The hook handler.
@@ -24,6 +27,7 @@ pub async fn hook<S: EventStore>(
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    wire: Option<Extension<WireHead>>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, RelayError> {
     let received_at_ms = now_ms();
@@ -43,7 +47,7 @@ pub async fn hook<S: EventStore>(
     let captured = CapturedRequest {
         method: method.as_str().to_owned(),
         path_and_query,
-        headers: headers.iter().map(|(n, v)| Header::new(n.as_str(), v.as_bytes())).collect(),
+        headers: recorded_headers(&uri, &headers, wire.map(|Extension(w)| w)),
         body: body.to_vec(),
         received_at_ms,
     };
@@ -53,4 +57,21 @@ pub async fn hook<S: EventStore>(
         RelayError::Unavailable
     })?;
     Ok(Json(serde_json::json!({ "status": "ok", "seq": seq })))
+}
+
+/// The headers as sent when the tap's head provably belongs to this request (same target, same
+/// number of header lines), else hyper's view.
+fn recorded_headers(uri: &Uri, headers: &HeaderMap, wire: Option<WireHead>) -> Vec<Header> {
+    let target = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    match wire {
+        Some(WireHead(head)) if head.target == target && head.headers.len() == headers.len() => {
+            head.headers.into_iter().map(|(name, value)| Header::new(name, value)).collect()
+        }
+        other => {
+            if other.is_some() {
+                tracing::warn!("the connection tap disagreed with hyper about a request; using hyper's headers");
+            }
+            headers.iter().map(|(n, v)| Header::new(n.as_str(), v.as_bytes())).collect()
+        }
+    }
 }

@@ -20,6 +20,7 @@ pub mod sqlite_store;
 pub mod store;
 mod stream;
 mod tokens;
+pub mod wire;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -87,18 +88,73 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         .with_state(state)
 }
 
-/// Serves the relay on `listener` until `shutdown` resolves. Accepted sockets get TCP_NODELAY: stream
-/// frames and acks are small, and Nagle's algorithm would hold each one back for an ACK round trip.
+/// Serves the relay (HTTP/1.1, with WebSocket upgrades) on `listener` until `shutdown` resolves,
+/// then lets open connections finish for up to 10 s.
+///
+/// Each connection's incoming bytes are tapped ([`wire::HeadTap`]) so hooks can record header names
+/// as sent. Accepted sockets get TCP_NODELAY: stream frames and acks are small, and Nagle's
+/// algorithm would hold each one back for an ACK round trip.
 pub async fn serve<S: EventStore>(
     listener: tokio::net::TcpListener,
     state: Arc<RelayState<S>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
+    use tower::ServiceExt;
+    let app = router(state);
+    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
         let _ = tcp.set_nodelay(true);
+        let parser = Arc::new(std::sync::Mutex::new(wire::TapParser::default()));
+        let io = hyper_util::rt::TokioIo::new(wire::HeadTap::new(tcp, parser.clone()));
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            // hyper hands requests over in wire order, so the oldest parsed head is this request's.
+            if let Some(head) = parser.lock().ok().and_then(|mut p| p.pop()) {
+                req.extensions_mut().insert(wire::WireHead(head));
+            }
+            app.clone().oneshot(req)
+        });
+        let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service).with_upgrades();
+        let mut stop_rx = stop_rx.clone();
+        connections.spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop_rx.changed() => {
+                    // Finish the request in flight, then close.
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while connections.join_next().await.is_some() {}
     });
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    if drained.await.is_err() {
+        tracing::warn!("some connections were still open after 10 s and were dropped");
+    }
+    Ok(())
 }
 
 /// Deletes acked events older than the retention period, every `every`, until the task is dropped.

@@ -150,10 +150,14 @@ async fn stored_events_are_sealed_byte_exact_and_the_disk_holds_no_plaintext() {
     assert_eq!(captured.header_values("x-multi").collect::<Vec<_>>(), [&b"first"[..], &b"second"[..]]);
     assert!(captured.received_at_ms > 0);
     drop(r.state);
+    let mut read = 0;
     for entry in std::fs::read_dir(r.dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        // The store's writer thread may still be closing and removing its -wal/-shm files.
+        let Ok(bytes) = std::fs::read(entry.unwrap().path()) else { continue };
+        read += bytes.len();
         assert!(!bytes.windows(18).any(|w| w == b"PLAINTEXT-MARKER-4"), "plaintext on the relay's disk");
     }
+    assert!(read > 0, "the relay's data dir was empty");
 }
 
 async fn serve(r: &Relay) -> std::net::SocketAddr {
@@ -235,4 +239,72 @@ async fn stream_sends_the_backlog_in_order_then_live_events_and_records_acks() {
     let purged = store.purge_acked(now_ms() + 1).await.unwrap();
     assert_eq!(purged, 650);
     assert_eq!(store.events_after(&ch.channel_id, 0, 1000).await.unwrap().first().map(|e| e.0), Some(651));
+}
+
+/// Writes raw HTTP/1.1 to the real listener and reads one answer's status code.
+async fn raw_post(stream: &mut tokio::net::TcpStream, head: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    // The relay's answers are small JSON with a Content-Length; read until the whole body is in.
+    loop {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0, "connection closed early: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len: usize = text
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + len {
+                return text[9..12].parse().unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn over_real_tcp_header_names_keep_their_case_order_and_interleaved_duplicates() {
+    let r = relay(Config::default());
+    let keys = ChannelKeys::generate();
+    let ch = create_channel(&r, &keys).await;
+    let addr = serve(&r).await;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Two requests on one keep-alive connection, the second chunked, each with its own header shape.
+    let first = format!(
+        "POST {}/x?q=1 HTTP/1.1\r\nHost: relay.test\r\nX-CA-Signature: sha256=aa\r\nX-Dup: one\r\nx-other: 2\r\nx-DUP: two\r\nContent-Length: 5\r\n\r\n",
+        ch.hook_path
+    );
+    assert_eq!(raw_post(&mut tcp, &first, b"hello").await, 200);
+    let second = format!(
+        "POST {} HTTP/1.1\r\nhost: relay.test\r\nTransfer-Encoding: chunked\r\nX-Weird_Name: a\tb\r\n\r\n",
+        ch.hook_path
+    );
+    assert_eq!(raw_post(&mut tcp, &second, b"3\r\nabc\r\n0\r\n\r\n").await, 200);
+
+    let stored = r.state.store().events_after(&ch.channel_id, 0, 10).await.unwrap();
+    let one = open(&keys, &stored[0].1).unwrap();
+    let names: Vec<(&str, &[u8])> = one.headers.iter().map(|h| (h.name.as_str(), h.value.as_slice())).collect();
+    assert_eq!(
+        names,
+        [
+            ("Host", &b"relay.test"[..]),
+            ("X-CA-Signature", b"sha256=aa"),
+            ("X-Dup", b"one"),
+            ("x-other", b"2"),
+            ("x-DUP", b"two"),
+            ("Content-Length", b"5"),
+        ]
+    );
+    assert_eq!((one.path_and_query.as_str(), one.body.as_slice()), ("/x?q=1", &b"hello"[..]));
+    let two = open(&keys, &stored[1].1).unwrap();
+    let names: Vec<&str> = two.headers.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["host", "Transfer-Encoding", "X-Weird_Name"]);
+    assert_eq!(two.headers[2].value, b"a\tb");
+    assert_eq!(two.body, b"abc");
 }

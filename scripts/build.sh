@@ -5,4 +5,4 @@ source "$(dirname "$0")/lib/env.sh"
 step "build the UI"
 npm run --prefix "$ROOT/ui" --silent build
 step "build the app and the CLI"
-cargo build --manifest-path "$ROOT/Cargo.toml" -p wadesk-desktop -p wadesk
+cargo build --manifest-path "$ROOT/Cargo.toml" -p wadesk-desktop -p wadesk -p wadesk-relay

@@ -12,6 +12,14 @@ fn main() {
         "account_remove",
         "relay_status",
         "relay_self_test",
+        "relay_use_remote",
+        "registration_start",
+        "registration_refresh",
+        "registration_confirm",
+        "registration_retry_webhook",
+        "registration_settings",
+        "registration_use_partner",
+        "registration_use_sandbox",
     ])))
     .expect("tauri build script failed");
 }

@@ -6,8 +6,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, State};
-use wadesk_core::relay_client::{RelayService, RelayStatus, SelfTestResult};
+use wadesk_core::relay_client::{self, RelayService, RelayStatus, SelfTestResult};
 use wadesk_core::{
     providers, AccountView, ApiError, Error, Install, KeyChoice, KeySource, NewAccount, ProviderInfo, Secret, Store,
     StoreState, StoreStatus,
@@ -19,8 +20,34 @@ type CmdResult<T> = Result<T, ApiError>;
 pub struct AppState {
     install: Install,
     store: RwLock<Option<Arc<Store>>>,
-    /// The running relay service, or why it could not start.
-    relay: tokio::sync::Mutex<Option<Result<RelayService, ApiError>>>,
+    /// The running relay service (or why it could not start), and the task pushing its status.
+    relay: tokio::sync::Mutex<Option<RelayRun>>,
+}
+
+/// One run of the relay service. Replaced as a whole when the install switches relays.
+struct RelayRun {
+    /// Shared so a self-test can run without holding the `relay` lock for its whole duration.
+    service: Result<Arc<RelayService>, ApiError>,
+    /// Forwards the service's status to the window; `None` when the service did not start.
+    forwarder: Option<JoinHandle<()>>,
+}
+
+impl RelayRun {
+    fn service(&self) -> CmdResult<Arc<RelayService>> {
+        self.service.clone()
+    }
+
+    /// Stops the status forwarder first, then the service: a stopping service still publishes
+    /// `offline`, and that must not reach the window after the next service's first status.
+    async fn stop(self) {
+        if let Some(forwarder) = self.forwarder {
+            forwarder.abort();
+            let _ = forwarder.await;
+        }
+        if let Ok(service) = &self.service {
+            service.stop();
+        }
+    }
 }
 
 impl AppState {
@@ -33,33 +60,44 @@ impl AppState {
     /// for `relay_status`.
     async fn start_relay(&self, app: &AppHandle) -> CmdResult<()> {
         let mut relay = self.relay.lock().await;
-        if matches!(*relay, Some(Ok(_))) {
+        if matches!(&*relay, Some(RelayRun { service: Ok(_), .. })) {
             return Ok(());
         }
-        let store = self.store()?;
-        let started = RelayService::start(store, &self.install.dir().join("relay")).await.map_err(ApiError::from);
-        if let Ok(service) = &started {
-            let mut rx = service.subscribe();
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    let status = rx.borrow_and_update().clone();
-                    if let Err(e) = app.emit("relay-status", status) {
-                        tracing::warn!("cannot emit relay status: {e}");
-                    }
-                    if rx.changed().await.is_err() {
-                        break;
-                    }
-                }
-            });
-        } else if let Err(e) = &started {
-            tracing::warn!("the relay could not start: {}", e.message);
-        }
-        *relay = Some(started);
+        *relay = Some(self.run_relay(app).await?);
         Ok(())
     }
 
-    fn store(&self) -> CmdResult<Arc<Store>> {
+    /// Starts a relay service on the install's current channel; the caller holds the `relay` lock
+    /// and has stopped any previous run.
+    async fn run_relay(&self, app: &AppHandle) -> CmdResult<RelayRun> {
+        let store = self.store()?;
+        let service =
+            RelayService::start(store, &self.install.dir().join("relay")).await.map(Arc::new).map_err(ApiError::from);
+        let forwarder = match &service {
+            Ok(service) => {
+                let mut rx = service.subscribe();
+                let app = app.clone();
+                Some(tauri::async_runtime::spawn(async move {
+                    loop {
+                        let status = rx.borrow_and_update().clone();
+                        if let Err(e) = app.emit("relay-status", status) {
+                            tracing::warn!("cannot emit relay status: {e}");
+                        }
+                        if rx.changed().await.is_err() {
+                            break;
+                        }
+                    }
+                }))
+            }
+            Err(e) => {
+                tracing::warn!("the relay could not start: {}", e.message);
+                None
+            }
+        };
+        Ok(RelayRun { service, forwarder })
+    }
+
+    pub(crate) fn store(&self) -> CmdResult<Arc<Store>> {
         let guard = self.store.read().map_err(|_| Error::Internal("state lock poisoned".into()))?;
         guard.clone().ok_or_else(|| Error::StoreLocked.into())
     }
@@ -172,8 +210,7 @@ pub async fn account_remove(state: State<'_, AppState>, id: String) -> CmdResult
 #[tauri::command]
 pub async fn relay_status(state: State<'_, AppState>) -> CmdResult<RelayStatus> {
     match &*state.relay.lock().await {
-        Some(Ok(service)) => Ok(service.status()),
-        Some(Err(e)) => Err(e.clone()),
+        Some(run) => Ok(run.service()?.status()),
         None => Err(Error::StoreLocked.into()),
     }
 }
@@ -181,9 +218,36 @@ pub async fn relay_status(state: State<'_, AppState>) -> CmdResult<RelayStatus> 
 /// Posts a synthetic event to this install's own hook URL and waits until it is applied.
 #[tauri::command]
 pub async fn relay_self_test(state: State<'_, AppState>) -> CmdResult<SelfTestResult> {
-    match &*state.relay.lock().await {
-        Some(Ok(service)) => Ok(service.self_test(Duration::from_secs(10)).await?),
-        Some(Err(e)) => Err(e.clone()),
-        None => Err(Error::StoreLocked.into()),
+    // Released before the (up to 10 s) wait, so status reads and the indicator are not held up.
+    let service = match &*state.relay.lock().await {
+        Some(run) => run.service()?,
+        None => return Err(Error::StoreLocked.into()),
+    };
+    Ok(service.self_test(Duration::from_secs(10)).await?)
+}
+
+/// Switches the install to the remote relay at `url`: creates a channel there with the operator's
+/// `admin_token` (used for this one request, never stored, logged or returned), then replaces the
+/// running relay service with one streaming from the new channel. If the relay refuses, nothing
+/// changes and the current service keeps running.
+#[tauri::command]
+pub async fn relay_use_remote(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    url: String,
+    admin_token: String,
+) -> CmdResult<RelayStatus> {
+    let admin_token = Secret::new(admin_token);
+    let store = state.store()?;
+    // Held throughout, so a second switch or a status read never sees a half-replaced service.
+    let mut relay = state.relay.lock().await;
+    relay_client::use_remote(&store, &url, &admin_token).await?;
+    drop(admin_token);
+    if let Some(previous) = relay.take() {
+        previous.stop().await;
     }
+    let run = state.run_relay(&app).await?;
+    let status = run.service().map(|service| service.status());
+    *relay = Some(run);
+    status
 }

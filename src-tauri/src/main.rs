@@ -5,7 +5,10 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod registration;
 
+use tauri::webview::NewWindowResponse;
+use tauri::{Manager, WebviewWindowBuilder};
 use wadesk_core::Install;
 
 fn main() {
@@ -22,6 +25,26 @@ fn main() {
     tracing::info!(data_dir = %dir.display(), "starting Wadesk");
     let result = tauri::Builder::default()
         .manage(commands::AppState::new(Install::at(dir)))
+        .manage(registration::RegistrationState::default())
+        .setup(|app| {
+            // The main window is built here rather than from the config alone so it can decide on
+            // popups: the registration frame opens Meta signup with window.open, which WebKitGTK
+            // refuses unless the app answers. Only registration origins and Meta are allowed.
+            let origins = app.state::<registration::RegistrationState>().popup_origins();
+            let config = app.config().app.windows.first().cloned().ok_or("no window in tauri.conf.json")?;
+            WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .on_new_window(move |url, _features| {
+                    let allowed = origins.read().map(|o| registration::popup_allowed(&url, &o)).unwrap_or(false);
+                    if allowed {
+                        NewWindowResponse::Allow
+                    } else {
+                        tracing::warn!(origin = %url.origin().ascii_serialization(), "refused a popup");
+                        NewWindowResponse::Deny
+                    }
+                })
+                .build()?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::store_status,
             commands::store_create,
@@ -33,6 +56,14 @@ fn main() {
             commands::account_remove,
             commands::relay_status,
             commands::relay_self_test,
+            commands::relay_use_remote,
+            registration::registration_start,
+            registration::registration_refresh,
+            registration::registration_confirm,
+            registration::registration_retry_webhook,
+            registration::registration_settings,
+            registration::registration_use_partner,
+            registration::registration_use_sandbox,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
-import { PROVIDERS, SANDBOX_ACCOUNT, storeStatus } from "./test/fixtures";
+import { PROVIDERS, SANDBOX_ACCOUNT, relayStatus, storeStatus } from "./test/fixtures";
 import { routeCommands } from "./test/mockInvoke";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
@@ -44,6 +44,25 @@ describe("App", () => {
     await userEvent.type(input, "correct horse{Enter}");
 
     expect(await screen.findByTestId("account-row")).toBeInTheDocument();
+  });
+
+  it("shows the relay indicator in the header once the store is unlocked", async () => {
+    routeCommands({
+      store_status: () => storeStatus({ state: "locked", key_source: "passphrase" }),
+      store_unlock: () => storeStatus({ state: "unlocked", key_source: "passphrase" }),
+      providers_catalog: () => PROVIDERS,
+      accounts_list: () => [SANDBOX_ACCOUNT],
+      relay_status: () => relayStatus({ state: "connected" }),
+    });
+    render(App);
+    const input = await screen.findByLabelText("Passphrase");
+    expect(screen.queryByTestId("relay-indicator")).not.toBeInTheDocument();
+
+    await userEvent.type(input, "correct horse{Enter}");
+
+    const pill = await screen.findByTestId("relay-indicator");
+    await vi.waitFor(() => expect(pill).toHaveAttribute("data-state", "connected"));
+    expect(screen.getByRole("banner")).toContainElement(pill);
   });
 
   it("offers a retry when the status cannot be read", async () => {

@@ -35,6 +35,51 @@ pub enum Command {
     /// The webhook relay tunnel.
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// Connect a WhatsApp number through ChatArchitect's embedded registration (or the sandbox).
+    #[command(subcommand)]
+    Register(RegisterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegisterCommand {
+    /// Create a registration session and print the page to open. Waits for the outcome when the
+    /// embedded sandbox is served by this process (it stops with it) or with --wait.
+    Start {
+        /// Page language: de, en, es, pt or ru.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Integration name shown in the registration.
+        #[arg(long)]
+        integration: Option<String>,
+        /// Replace the credentials of this existing account (id or name) instead of adding one.
+        #[arg(long)]
+        account: Option<String>,
+        /// Wait up to this many seconds for the registration to end.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// Ask the provider for a session's result; stores the credentials if it is completed.
+    Result {
+        /// The registration id.
+        registration_id: String,
+    },
+    /// Ask the provider to send the completion webhook again (only after completion).
+    RetryWebhook {
+        /// The registration id.
+        registration_id: String,
+    },
+    /// List this install's registration sessions.
+    List,
+    /// Show where registrations go (sandbox or partner API; the token is masked).
+    Settings,
+    /// Use the real registration domain. The partner token is read from $WADESK_PARTNER_TOKEN or
+    /// a prompt, and stored encrypted.
+    UsePartner {
+        /// The registration domain, e.g. https://registration.example.
+        url: String,
+    },
+    /// Use the embedded sandbox again.
+    UseSandbox,
 }
 
 #[derive(Debug, Subcommand)]

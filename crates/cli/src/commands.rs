@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { passphrase } => init(&install, passphrase, &out),
         Command::Account(cmd) => account(&install, cmd, &out),
         Command::Relay(cmd) => crate::relay::run(&install, unlock(&install)?, cmd, out.json),
+        Command::Register(cmd) => crate::register::run(&install, unlock(&install)?, cmd, out.json),
     }
 }
 

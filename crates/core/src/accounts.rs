@@ -75,6 +75,45 @@ struct ValidAccount {
     credentials: Vec<(String, Secret)>,
 }
 
+/// Validates `input` and inserts it inside `tx`; returns the new id. Nothing is written if a field
+/// is bad. For callers that must add an account in the same transaction as another effect (a
+/// registration webhook and its relay cursor).
+pub(crate) fn insert_account(tx: &rusqlite::Transaction<'_>, input: NewAccount) -> Result<String> {
+    let a = validate(input)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_ms();
+    let is_sandbox = a.provider == ProviderKind::Sandbox || a.base_url == EMBEDDED_SANDBOX_URL;
+    tx.execute(
+        "INSERT INTO accounts (id, provider, display_name, base_url, is_sandbox, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![id, a.provider.as_str(), a.display_name, a.base_url, is_sandbox, now],
+    )?;
+    for (name, value) in &a.credentials {
+        tx.execute(
+            "INSERT INTO account_credentials (account_id, name, value) VALUES (?1, ?2, ?3)",
+            params![id, name, value.expose()],
+        )?;
+    }
+    tracing::info!(account = %id, provider = a.provider.as_str(), "account added");
+    Ok(id)
+}
+
+/// Replaces one credential of an existing account inside `tx` (e.g. a re-registration's new secret).
+pub(crate) fn set_credential(
+    tx: &rusqlite::Transaction<'_>,
+    account_id: &str,
+    name: &str,
+    value: &Secret,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO account_credentials (account_id, name, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
+        params![account_id, name, value.expose()],
+    )?;
+    tx.execute("UPDATE accounts SET updated_at = ?2 WHERE id = ?1", params![account_id, now_ms()])?;
+    Ok(())
+}
+
 /// Trims and checks a display name.
 pub fn validate_name(name: &str) -> Result<String> {
     let name = name.trim();
@@ -92,9 +131,10 @@ pub fn validate_name(name: &str) -> Result<String> {
 
 /// Checks a provider endpoint: http(s) with a host, no user info (a secret in a URL ends up in
 /// logs), no query or fragment. The sandbox also accepts its embedded pseudo-URL.
-pub fn validate_base_url(provider: ProviderKind, raw: &str) -> Result<String> {
+pub fn validate_base_url(_provider: ProviderKind, raw: &str) -> Result<String> {
     let raw = raw.trim();
-    if provider == ProviderKind::Sandbox && raw == EMBEDDED_SANDBOX_URL {
+    // The embedded sandbox simulates every provider, so any kind may point at it.
+    if raw == EMBEDDED_SANDBOX_URL {
         return Ok(raw.to_owned());
     }
     let bad = |why: &str| Error::InvalidInput(format!("base URL: {why}"));
@@ -154,25 +194,11 @@ fn validate(input: NewAccount) -> Result<ValidAccount> {
 impl Store {
     /// Adds an account after validating every field; nothing is written if any field is bad.
     pub fn add_account(&self, input: NewAccount) -> Result<AccountView> {
-        let a = validate(input)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = now_ms();
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO accounts (id, provider, display_name, base_url, is_sandbox, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![id, a.provider.as_str(), a.display_name, a.base_url, a.provider == ProviderKind::Sandbox, now],
-        )?;
-        for (name, value) in &a.credentials {
-            tx.execute(
-                "INSERT INTO account_credentials (account_id, name, value) VALUES (?1, ?2, ?3)",
-                params![id, name, value.expose()],
-            )?;
-        }
+        let id = insert_account(&tx, input)?;
         tx.commit()?;
         drop(conn);
-        tracing::info!(account = %id, provider = a.provider.as_str(), "account added");
         self.account(&id)
     }
 
@@ -328,9 +354,11 @@ mod tests {
     }
 
     #[test]
-    fn sandbox_accepts_its_embedded_url_and_real_urls_only() {
+    fn the_embedded_sandbox_url_is_accepted_for_every_provider_and_other_schemes_are_not() {
+        // An account registered through the sandbox talks to the simulator of its own provider.
         assert_eq!(validate_base_url(ProviderKind::Sandbox, EMBEDDED_SANDBOX_URL).unwrap(), EMBEDDED_SANDBOX_URL);
+        assert_eq!(validate_base_url(ProviderKind::Chatarchitect, EMBEDDED_SANDBOX_URL).unwrap(), EMBEDDED_SANDBOX_URL);
         assert!(validate_base_url(ProviderKind::Sandbox, "http://127.0.0.1:8080").is_ok());
-        assert!(validate_base_url(ProviderKind::Chatarchitect, EMBEDDED_SANDBOX_URL).is_err());
+        assert!(validate_base_url(ProviderKind::Chatarchitect, "sandbox://elsewhere").is_err());
     }
 }

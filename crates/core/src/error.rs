@@ -43,6 +43,10 @@ pub enum Error {
     /// The relay could not be reached or refused (message never contains a token or URL query).
     #[error("relay: {0}")]
     Relay(String),
+    /// A provider API answered with an error or could not be reached. The message is the provider's
+    /// own (trimmed) plus the action; never a token.
+    #[error("{1}")]
+    Provider(ProviderFailure, String),
     /// SQLite/SQLCipher failed.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -52,6 +56,25 @@ pub enum Error {
     /// A bug or an impossible state.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// How a provider call failed, by the HTTP status the provider answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderFailure {
+    /// 400: the provider refused a field or the request.
+    Rejected,
+    /// 401/403: the token or credentials are wrong.
+    Unauthorized,
+    /// 404: no such session/object for these credentials.
+    NotFound,
+    /// 409: the request does not fit the object's state (e.g. retry before completion).
+    Conflict,
+    /// 5xx or another status: the provider failed; retry later.
+    Unavailable,
+    /// No answer (DNS, connection, TLS, timeout).
+    Unreachable,
+    /// A 2xx answer we could not read.
+    BadAnswer,
 }
 
 /// Result alias for the core.
@@ -83,6 +106,14 @@ pub enum ErrorCode {
     NotFound,
     #[allow(missing_docs)]
     RelayUnavailable,
+    /// The provider refused the request (HTTP 400).
+    ProviderRejected,
+    /// The provider refused the token or credentials (HTTP 401/403).
+    ProviderUnauthorized,
+    /// The request does not fit the provider object's state (HTTP 409).
+    ProviderConflict,
+    /// The provider failed, answered oddly or could not be reached.
+    ProviderUnavailable,
     #[allow(missing_docs)]
     Database,
     #[allow(missing_docs)]
@@ -101,6 +132,10 @@ impl ErrorCode {
             ErrorCode::StoreLocked | ErrorCode::WrongPassphrase | ErrorCode::WeakPassphrase => 5,
             ErrorCode::KeyMissing | ErrorCode::KeychainUnavailable => 6,
             ErrorCode::RelayUnavailable => 8,
+            ErrorCode::ProviderUnauthorized => 9,
+            ErrorCode::ProviderRejected => 10,
+            ErrorCode::ProviderConflict => 11,
+            ErrorCode::ProviderUnavailable => 12,
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
@@ -122,6 +157,15 @@ impl Error {
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Relay(_) => ErrorCode::RelayUnavailable,
+            Error::Provider(f, _) => match f {
+                ProviderFailure::Rejected => ErrorCode::ProviderRejected,
+                ProviderFailure::Unauthorized => ErrorCode::ProviderUnauthorized,
+                ProviderFailure::NotFound => ErrorCode::NotFound,
+                ProviderFailure::Conflict => ErrorCode::ProviderConflict,
+                ProviderFailure::Unavailable | ProviderFailure::Unreachable | ProviderFailure::BadAnswer => {
+                    ErrorCode::ProviderUnavailable
+                }
+            },
             Error::Database(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

@@ -3,13 +3,14 @@
 //! [`dispatch`] runs inside the caller's transaction, so an event's effects and the relay cursor
 //! commit together (exactly once across crashes). Verification happens here, on the raw bytes and
 //! headers, before anything is parsed or trusted; provider handlers (ChatArchitect registration,
-//! statuses, inbound messages) plug in with their issues. Until then a provider webhook is recorded
-//! as `unhandled`, and a provider event id seen before is recorded as a `duplicate` with no effect.
+//! statuses, inbound messages) plug in here. A webhook no handler claims is recorded as `unhandled`,
+//! and a provider event id seen before is recorded as a `duplicate` with no effect.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use wadesk_relay_protocol::CapturedRequest;
 
 use crate::error::Result;
+use crate::providers::chatarchitect;
 use crate::store::now_ms;
 
 /// Header the relay self-test sets; its value is a nonce.
@@ -45,15 +46,21 @@ fn provider_event_id(req: &CapturedRequest) -> Option<String> {
     req.header_str("x-ca-event-id").map(|id| format!("chatarchitect:{id}"))
 }
 
+/// What kind of webhook this is, by the headers its sender documents.
 fn kind(req: &CapturedRequest) -> &'static str {
     if req.header_str(SELF_TEST_HEADER).is_some() {
         "self_test"
+    } else if chatarchitect::is_registration_webhook(req) {
+        "ca_registration"
     } else {
         "unhandled"
     }
 }
 
 /// Applies one webhook inside `tx` and records it in the webhook log.
+///
+/// A provider event id is claimed only by an event that was applied: a forged or stale request
+/// carrying a real id is rejected without shadowing the genuine one.
 pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest) -> Result<Outcome> {
     let event_id = provider_event_id(req);
     let seen = match &event_id {
@@ -63,8 +70,19 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest) -> Result
             .is_some(),
         None => false,
     };
-    let outcome = if seen { Outcome::Duplicate } else { Outcome::Applied };
-    record(tx, seq, req, if seen { None } else { event_id.as_deref() }, kind(req), &outcome)?;
+    let kind = kind(req);
+    let outcome = if seen {
+        Outcome::Duplicate
+    } else {
+        match kind {
+            "ca_registration" => chatarchitect::apply_completion_webhook(tx, req)?,
+            _ => Outcome::Applied,
+        }
+    };
+    let claim = if outcome == Outcome::Applied { event_id.as_deref() } else { None };
+    // Registration webhooks carry app_secret: the log keeps their headers, not their body.
+    let logged_body: &[u8] = if kind == "ca_registration" { b"" } else { &req.body };
+    record(tx, seq, req, logged_body, claim, kind, &outcome)?;
     Ok(outcome)
 }
 
@@ -83,6 +101,7 @@ fn record(
     tx: &Transaction<'_>,
     seq: u64,
     req: &CapturedRequest,
+    body: &[u8],
     event_id: Option<&str>,
     kind: &str,
     outcome: &Outcome,
@@ -104,7 +123,7 @@ fn record(
             req.method,
             req.path_and_query,
             serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
-            req.body,
+            body,
             event_id,
             kind,
             outcome.as_str(),

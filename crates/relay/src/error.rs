@@ -23,6 +23,9 @@ pub enum RelayError {
     /// The channel is over its rate limit.
     #[error("rate limit exceeded for this channel; retry later")]
     RateLimited,
+    /// The body is over the configured limit.
+    #[error("the body exceeds this relay's limit of {0} bytes")]
+    TooLarge(usize),
     /// The event could not be committed; the provider should retry.
     #[error("the event could not be stored; retry later")]
     Unavailable,
@@ -36,6 +39,7 @@ impl IntoResponse for RelayError {
             RelayError::AdminDisabled => StatusCode::FORBIDDEN,
             RelayError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RelayError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         let body = Json(serde_json::json!({ "status": "error", "message": self.to_string() }));

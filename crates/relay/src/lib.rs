@@ -14,6 +14,7 @@
 
 mod channels;
 pub mod config;
+mod embed;
 mod error;
 mod ingest;
 pub mod sqlite_store;
@@ -79,12 +80,22 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
     let body_limit = state.config.body_limit;
     Router::new()
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+        .route("/embed/registration", get(embed::html))
+        .route("/embed/registration.js", get(embed::script))
+        .route("/embed/registration.css", get(embed::style))
         .route(CHANNELS_PATH, post(channels::create::<S>))
         .route("/v1/channel", get(channels::stats::<S>))
         .route(STREAM_PATH, get(stream::handler::<S>))
         .route("/h/{token}", post(ingest::hook::<S>))
         .route("/h/{token}/{*rest}", post(ingest::hook::<S>))
         .layer(DefaultBodyLimit::max(body_limit))
+        // axum answers an over-limit body with plain text; say it in the relay's error shape.
+        .layer(axum::middleware::map_response(move |res: axum::response::Response| async move {
+            if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return axum::response::IntoResponse::into_response(RelayError::TooLarge(body_limit));
+            }
+            res
+        }))
         .with_state(state)
 }
 

@@ -93,16 +93,18 @@ impl TapParser {
                     // line; chunk-size and trailer lines are read one line at a time (a bare CRLF ends
                     // the trailers, so `0\r\n\r\n` followed by the next request works).
                     let terminator: &[u8] = if matches!(self.state, State::Head) { b"\r\n\r\n" } else { b"\r\n" };
-                    let start = self.buf.len().saturating_sub(terminator.len() - 1);
-                    self.buf.extend_from_slice(bytes);
-                    let Some(pos) = find(&self.buf[start..], terminator).map(|p| start + p + terminator.len()) else {
+                    // Only the bytes up to the terminator join the buffer; the rest is handled by
+                    // the next turn of this loop (never by recursion, never copied again: a body
+                    // of many tiny chunks must cost linear time and constant stack).
+                    let Some(end) = terminator_end(&self.buf, bytes, terminator) else {
+                        self.buf.extend_from_slice(bytes);
                         if self.buf.len() > MAX_HEAD {
                             self.off();
                         }
                         return;
                     };
-                    // Bytes after the terminator belong to the next state.
-                    let rest = self.buf.split_off(pos);
+                    self.buf.extend_from_slice(&bytes[..end]);
+                    bytes = &bytes[end..];
                     let line = std::mem::take(&mut self.buf);
                     match self.state {
                         State::Head => self.on_head(&line),
@@ -110,11 +112,6 @@ impl TapParser {
                         _ if line == b"\r\n" => self.state = State::Head,
                         _ => {} // one trailer line; more may follow
                     }
-                    if matches!(self.state, State::Off) {
-                        return;
-                    }
-                    // Re-feed what followed the terminator (rare: usually a body arrives in later reads).
-                    return self.feed(&rest);
                 }
             }
         }
@@ -172,6 +169,17 @@ impl TapParser {
         self.state = State::Off;
         self.buf = Vec::new();
     }
+}
+
+/// Where in `bytes` the first `terminator` ends, counting a terminator that began in the tail of
+/// `buffered` (a read can split `\r\n\r\n` anywhere).
+fn terminator_end(buffered: &[u8], bytes: &[u8], terminator: &[u8]) -> Option<usize> {
+    for k in (1..terminator.len()).rev() {
+        if buffered.ends_with(&terminator[..k]) && bytes.starts_with(&terminator[k..]) {
+            return Some(terminator.len() - k);
+        }
+    }
+    find(bytes, terminator).map(|p| p + terminator.len())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -261,6 +269,21 @@ GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n";
             assert_eq!(third.target, "/healthz");
             assert!(p.pop().is_none());
         }
+    }
+
+    #[test]
+    fn a_body_of_a_hundred_thousand_tiny_chunks_in_one_read_is_followed_without_recursion() {
+        // Fed at once, as one large read: this overflowed the stack when each chunk line re-fed
+        // the rest of the buffer recursively.
+        let mut bytes = b"POST /h/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..100_000 {
+            bytes.extend_from_slice(b"1\r\na\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\nPOST /h/after HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        let mut p = TapParser::default();
+        p.feed(&bytes);
+        assert_eq!(p.pop().unwrap().target, "/h/x");
+        assert_eq!(p.pop().unwrap().target, "/h/after");
     }
 
     #[test]

@@ -2,12 +2,104 @@
 //! embedded default a new install runs against and the peer of the end-to-end tests (ARCHITECTURE.md §7).
 //!
 //! It stands alone: it simulates the providers from their documents, not from our own client code,
-//! so it can catch our misreadings. Today it serves its health endpoint; the ChatArchitect partner
-//! and messaging APIs arrive with the sandbox issue.
+//! so it can catch our misreadings. Partners can run it on its own, like stripe-mock.
+//!
+//! Today it serves ChatArchitect's registration domain (module `chatarchitect::registration`): the
+//! Partner API, the embedded registration pages, the signed completion webhook and a control
+//! surface under `/_sandbox/` for tests and demos. ChatArchitect's messaging API will sit beside it
+//! on the same origin.
+//!
+//! State lives in memory only: a restart forgets every session, as a provider's server would forget
+//! sessions it never persisted. Nothing here is meant to face the internet.
 #![deny(missing_docs)]
+
+mod chatarchitect;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::{routing::get, Json, Router};
 use serde::Serialize;
+
+/// How a sandbox behaves. One typed struct, built once; [`Sandbox::new`] takes it as given.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// Bearer tokens partners authenticate with; each also signs its own sessions' webhooks.
+    /// Blank entries are ignored. With none, every Partner API call answers 401.
+    pub partner_tokens: Vec<String>,
+    /// The origin the sandbox is reached at (e.g. `http://127.0.0.1:8790`), without a path:
+    /// `iframe_url` and the Meta signup popup are built on it, and the pages accept messages
+    /// from it.
+    pub public_url: String,
+    /// How long a session stays usable after `create_session` (default 24 h).
+    pub session_ttl: Duration,
+    /// Delays before webhook attempts 2..=N (default 2 s, 10 s, 30 s, 60 s: five attempts).
+    pub webhook_backoff: Vec<Duration>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            partner_tokens: Vec::new(),
+            public_url: "http://127.0.0.1:8790".to_owned(),
+            session_ttl: Duration::from_secs(24 * 3600),
+            webhook_backoff: [2, 10, 30, 60].into_iter().map(Duration::from_secs).collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    /// Tokens are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("partner_tokens", &format_args!("[{} redacted]", self.partner_tokens.len()))
+            .field("public_url", &self.public_url)
+            .field("session_ttl", &self.session_ttl)
+            .field("webhook_backoff", &self.webhook_backoff)
+            .finish()
+    }
+}
+
+/// The sandbox's shared state: configuration plus each simulated provider's in-memory state.
+/// Handlers and webhook tasks hold it through an `Arc`.
+pub struct Sandbox {
+    config: SandboxConfig,
+    /// `public_url` without a trailing slash.
+    public_url: String,
+    chatarchitect: chatarchitect::ChatArchitect,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with no sessions. Blank partner tokens are dropped; a trailing `/` on
+    /// `public_url` is removed.
+    pub fn new(mut config: SandboxConfig) -> Arc<Sandbox> {
+        config.partner_tokens.retain(|t| !t.trim().is_empty());
+        let public_url = config.public_url.trim().trim_end_matches('/').to_owned();
+        let chatarchitect = chatarchitect::ChatArchitect::new(&config);
+        Arc::new(Sandbox { config, public_url, chatarchitect })
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// The origin pages and URLs are built on (no trailing slash).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub(crate) fn chatarchitect(&self) -> &chatarchitect::ChatArchitect {
+        &self.chatarchitect
+    }
+}
 
 /// What `/healthz` answers.
 #[derive(Debug, Serialize)]
@@ -18,9 +110,29 @@ pub struct Health {
     pub version: &'static str,
 }
 
-/// The sandbox's HTTP routes.
-pub fn router() -> Router {
-    Router::new().route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+/// The sandbox's HTTP routes: `/healthz` plus every simulated provider's routes.
+pub fn router(sandbox: Arc<Sandbox>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+        .merge(chatarchitect::routes())
+        .with_state(sandbox)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` resolves, then lets requests in flight finish.
+///
+/// Webhook deliveries already scheduled keep running on their tokio tasks after this returns; they
+/// end with the runtime.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    sandbox: Arc<Sandbox>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(sandbox)).with_graceful_shutdown(shutdown).await
+}
+
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep serving it.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -31,9 +143,13 @@ mod tests {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
+    fn app() -> Router {
+        router(Sandbox::new(SandboxConfig { partner_tokens: vec!["t".into()], ..SandboxConfig::default() }))
+    }
+
     #[tokio::test]
     async fn healthz_answers_ok_with_the_version() {
-        let res = router().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+        let res = app().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let body: serde_json::Value =
             serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
@@ -43,7 +159,20 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_paths_are_404() {
-        let res = router().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();
+        let res = app().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn debug_never_shows_tokens_and_blank_tokens_are_dropped() {
+        let sandbox = Sandbox::new(SandboxConfig {
+            partner_tokens: vec!["very-secret-token".into(), "  ".into()],
+            public_url: "http://127.0.0.1:1/".into(),
+            ..SandboxConfig::default()
+        });
+        let shown = format!("{sandbox:?}");
+        assert!(!shown.contains("very-secret-token"), "{shown}");
+        assert_eq!(sandbox.config().partner_tokens.len(), 1);
+        assert_eq!(sandbox.public_url(), "http://127.0.0.1:1");
     }
 }

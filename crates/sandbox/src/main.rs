@@ -1,26 +1,101 @@
-//! `wadesk-sandbox` binary: flags, logging, serve.
+//! `wadesk-sandbox` binary: flags and environment, logging, serve until Ctrl-C / SIGTERM.
+//!
+//! Partner tokens are secrets: they are never logged, and `--help` does not echo the environment.
 
+use std::time::Duration;
+
+use anyhow::{bail, Context};
 use clap::Parser;
+use wadesk_sandbox::{Sandbox, SandboxConfig};
 
-/// The Wadesk provider sandbox.
-#[derive(Debug, Parser)]
+/// The Wadesk provider sandbox: a local simulator of ChatArchitect's registration domain.
+#[derive(Parser)]
 #[command(version, about)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "WADESK_SANDBOX_LISTEN", default_value = "127.0.0.1:8790")]
     listen: std::net::SocketAddr,
+    /// A partner's Bearer token (also its webhook signing secret). Repeat for several partners;
+    /// the environment variable holds one.
+    #[arg(long = "partner-token", env = "WADESK_SANDBOX_PARTNER_TOKEN", hide_env_values = true)]
+    partner_tokens: Vec<String>,
+    /// The origin clients reach the sandbox at, used in iframe_url (default: http://<bound address>).
+    #[arg(long, env = "WADESK_SANDBOX_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Session lifetime in seconds (default 24 h).
+    #[arg(long, default_value_t = 24 * 3600)]
+    session_ttl_secs: u64,
+    /// Delays in seconds before webhook attempts 2..=N, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [2u64, 10, 30, 60])]
+    webhook_backoff_secs: Vec<u64>,
+}
+
+fn public_url(arg: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
+    let Some(raw) = arg else {
+        // An unspecified address is not a URL a browser can open; loopback reaches it.
+        let ip = if bound.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { bound.ip() };
+        return Ok(format!("http://{}", std::net::SocketAddr::new(ip, bound.port())));
+    };
+    let url = url::Url::parse(raw).with_context(|| format!("--public-url {raw:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.path() != "/" || url.query().is_some() {
+        bail!("--public-url must be an http(s) origin such as http://127.0.0.1:8790 (no path or query)");
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "sandbox listening");
-    axum::serve(listener, wadesk_sandbox::router())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let tokens: Vec<String> =
+        args.partner_tokens.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    if tokens.is_empty() {
+        eprintln!(
+            "wadesk-sandbox: no partner token: pass --partner-token TOKEN (repeatable) or set \
+             WADESK_SANDBOX_PARTNER_TOKEN. Partners authenticate with it and completion webhooks are signed with it."
+        );
+        std::process::exit(2);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let public_url = public_url(args.public_url.as_deref(), listener.local_addr()?)?;
+    let config = SandboxConfig {
+        partner_tokens: tokens,
+        public_url: public_url.clone(),
+        session_ttl: Duration::from_secs(args.session_ttl_secs),
+        webhook_backoff: args.webhook_backoff_secs.iter().copied().map(Duration::from_secs).collect(),
+    };
+    tracing::info!(url = %public_url, addr = %listener.local_addr()?, partners = config.partner_tokens.len(), "sandbox listening");
+    wadesk_sandbox::serve(listener, Sandbox::new(config), shutdown()).await?;
     Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_defaults_to_the_bound_address_and_must_be_an_origin() {
+        let bound: std::net::SocketAddr = "0.0.0.0:8790".parse().unwrap();
+        assert_eq!(public_url(None, bound).unwrap(), "http://127.0.0.1:8790");
+        assert_eq!(public_url(Some("https://sandbox.example/"), bound).unwrap(), "https://sandbox.example");
+        assert!(public_url(Some("https://sandbox.example/app"), bound).is_err());
+        assert!(public_url(Some("ftp://sandbox.example"), bound).is_err());
+    }
 }

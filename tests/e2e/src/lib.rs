@@ -80,6 +80,8 @@ impl AppSession {
     /// e.g. to create a store with the CLI first.
     pub async fn start_with(prepare: impl FnOnce(&Path)) -> AppSession {
         assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run under xvfb-run (scripts/test.sh does)");
+        // Err only means another test of this process installed it first.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let home = tempfile::tempdir().expect("tempdir");
         prepare(&home.path().join("data"));
         let (port, native_port) = (free_port(), free_port());

@@ -31,9 +31,13 @@ cursor: number,
  */
 backlog: number, 
 /**
- * When the relay received the last applied event (ms since epoch).
+ * When the last event was applied here (ms since epoch).
  */
 last_event_at: number | null, 
+/**
+ * Whether everything the relay held when this connection opened has been applied.
+ */
+caught_up: boolean, 
 /**
  * The last connection error, for the indicator's tooltip.
  */

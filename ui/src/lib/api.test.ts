@@ -5,13 +5,18 @@ import {
   accountRemove,
   accountRename,
   accountsList,
+  onRelayStatus,
   providersCatalog,
+  relaySelfTest,
+  relayStatus,
+  relayUseRemote,
   storeCreate,
   storeStatus,
   storeUnlock,
   toApiError,
 } from "./api";
-import { GUPSHUP_ACCOUNT, PROVIDERS, storeStatus as statusFixture } from "../test/fixtures";
+import { GUPSHUP_ACCOUNT, PROVIDERS, relayStatus as relayFixture, storeStatus as statusFixture } from "../test/fixtures";
+import { emitAppEvent, listenerCount } from "../test/mockEvents";
 import type { NewAccount } from "../bindings/NewAccount";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
@@ -73,6 +78,14 @@ describe("command wrappers", () => {
     ["account_add", () => accountAdd(newAccount), { input: newAccount }],
     ["account_rename", () => accountRename("acc-1", "New name"), { id: "acc-1", name: "New name" }],
     ["account_remove", () => accountRemove("acc-1"), { id: "acc-1" }],
+    ["relay_status", () => relayStatus(), {}],
+    ["relay_self_test", () => relaySelfTest(), {}],
+    // Tauri maps camelCase JS argument names to the command's snake_case parameters.
+    [
+      "relay_use_remote",
+      () => relayUseRemote("https://relay.example.com", "admin-token"),
+      { url: "https://relay.example.com", adminToken: "admin-token" },
+    ],
   ] as const)("%s is invoked with the exact command name and args", async (command, run, args) => {
     await run();
     expect(mockedInvoke).toHaveBeenCalledTimes(1);
@@ -96,5 +109,22 @@ describe("command wrappers", () => {
   it("normalises non-ApiError rejections to internal", async () => {
     mockedInvoke.mockRejectedValueOnce("ipc channel closed");
     await expect(accountsList()).rejects.toEqual({ code: "internal", message: "ipc channel closed" });
+  });
+});
+
+describe("onRelayStatus", () => {
+  it("delivers each relay-status payload until unlistened", async () => {
+    const seen: string[] = [];
+    const unlisten = await onRelayStatus((status) => seen.push(status.state));
+    expect(listenerCount("relay-status")).toBe(1);
+
+    emitAppEvent("relay-status", relayFixture({ state: "reconnecting" }));
+    emitAppEvent("relay-status", relayFixture({ state: "connected" }));
+    emitAppEvent("other-event", relayFixture({ state: "offline" }));
+    unlisten();
+    emitAppEvent("relay-status", relayFixture({ state: "offline" }));
+
+    expect(seen).toEqual(["reconnecting", "connected"]);
+    expect(listenerCount("relay-status")).toBe(0);
   });
 });

@@ -1,7 +1,10 @@
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { AccountView } from "../bindings/AccountView";
 import type { NewAccount } from "../bindings/NewAccount";
 import type { ProviderInfo } from "../bindings/ProviderInfo";
+import type { RelayStatus } from "../bindings/RelayStatus";
+import type { SelfTestResult } from "../bindings/SelfTestResult";
 import type { StoreStatus } from "../bindings/StoreStatus";
 import { toApiError } from "./apiError";
 
@@ -48,4 +51,30 @@ export function accountRename(id: string, name: string): Promise<AccountView> {
 
 export async function accountRemove(id: string): Promise<void> {
   await call<null>("account_remove", { id });
+}
+
+/** The relay connection's status; rejects (e.g. relay_unavailable) when the relay could not start. */
+export function relayStatus(): Promise<RelayStatus> {
+  return call("relay_status");
+}
+
+/** Posts a synthetic webhook to this install's own hook URL and resolves once it has been applied. */
+export function relaySelfTest(): Promise<SelfTestResult> {
+  return call("relay_self_test");
+}
+
+/**
+ * Switches to the remote relay at `url`, creating a channel there with the operator's admin token.
+ * The core uses the token for that one request and never stores or returns it.
+ */
+export function relayUseRemote(url: string, adminToken: string): Promise<RelayStatus> {
+  return call("relay_use_remote", { url, adminToken });
+}
+
+/** Event the app emits with a RelayStatus whenever the connection changes. */
+export const RELAY_STATUS_EVENT = "relay-status";
+
+/** Calls `onStatus` on every relay status change; resolves to a function that stops listening. */
+export function onRelayStatus(onStatus: (status: RelayStatus) => void): Promise<() => void> {
+  return listen<RelayStatus>(RELAY_STATUS_EVENT, (event) => onStatus(event.payload));
 }

@@ -21,6 +21,11 @@ const MESSAGES: Record<ErrorCode, string> = {
   io: "Wadesk could not read or write its data folder. Check free disk space and folder permissions.",
   relay_unavailable:
     "The webhook relay could not be reached. Webhooks wait safely at the relay; Wadesk keeps retrying.",
+  provider_rejected: "The provider refused the request.",
+  provider_unauthorized:
+    "The provider refused the partner token or credentials. Check them in the settings and try again.",
+  provider_conflict: "The provider cannot do that yet — for example, resending a webhook before the registration is completed.",
+  provider_unavailable: "The provider could not be reached or failed. Nothing was changed; try again in a moment.",
   internal: "Something went wrong inside Wadesk.",
 };
 
@@ -36,6 +41,10 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "internal",
   "keychain_unavailable",
   "relay_unavailable",
+  "provider_rejected",
+  "provider_unauthorized",
+  "provider_conflict",
+  "provider_unavailable",
 ]);
 
 export type ErrorText = { message: string; detail?: string };

@@ -7,6 +7,8 @@ import {
   validateBaseUrl,
   validateDisplayName,
   validatePassphrase,
+  validateRelayUrl,
+  validateRemoteRelay,
 } from "./validation";
 
 describe("validatePassphrase", () => {
@@ -95,5 +97,55 @@ describe("labels", () => {
     expect(credentialLabel("api_key")).toBe("API key");
     expect(credentialLabel("app_name")).toBe("app name");
     expect(capitalise(credentialLabel("app_name"))).toBe("App name");
+  });
+});
+
+describe("validateRelayUrl", () => {
+  it.each([
+    "https://relay.example.com",
+    "https://relay.example.com:8443/wadesk/",
+    "  https://relay.example.com  ",
+    "http://127.0.0.1:8787",
+    "http://localhost:8787",
+    "http://[::1]:8787",
+  ])("accepts %s", (url) => {
+    expect(validateRelayUrl(url)).toBeUndefined();
+  });
+
+  it.each([
+    ["", "Enter the relay's URL, for example https://relay.example.com."],
+    ["   ", "Enter the relay's URL, for example https://relay.example.com."],
+    ["relay.example.com", "Enter a full URL starting with https://, for example https://relay.example.com."],
+    ["ftp://relay.example.com", "The relay URL must start with https://."],
+    ["wss://relay.example.com", "The relay URL must start with https://."],
+    [
+      "http://relay.example.com",
+      "Use https:// for a relay on another machine. Plain http:// is allowed only for 127.0.0.1, localhost or [::1].",
+    ],
+    [
+      "http://192.168.1.20:8787",
+      "Use https:// for a relay on another machine. Plain http:// is allowed only for 127.0.0.1, localhost or [::1].",
+    ],
+    [
+      "https://ops:hunter2@relay.example.com",
+      "Leave the user name and password out of the URL; the admin token goes in its own field.",
+    ],
+    ["https://relay.example.com/?token=abc", "The relay URL must not contain a query (?…) or a fragment (#…)."],
+    ["https://relay.example.com/#x", "The relay URL must not contain a query (?…) or a fragment (#…)."],
+  ])("rejects %j with a specific message", (url, message) => {
+    expect(validateRelayUrl(url)).toBe(message);
+  });
+});
+
+describe("validateRemoteRelay", () => {
+  it("needs an admin token", () => {
+    expect(validateRemoteRelay("https://relay.example.com", "  ")).toEqual({
+      url: undefined,
+      adminToken: "Enter the admin token the relay's operator gave you.",
+    });
+  });
+
+  it("passes a https URL with a token", () => {
+    expect(hasErrors(validateRemoteRelay("https://relay.example.com", "tok"))).toBe(false);
   });
 });

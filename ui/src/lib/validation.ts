@@ -91,3 +91,40 @@ const ACRONYMS = new Set(["api", "id", "url", "jwt", "waba"]);
 export function capitalise(text: string): string {
   return text.length === 0 ? text : text[0].toUpperCase() + text.slice(1);
 }
+
+/** Hosts where the core accepts a plain http:// relay: this machine only (mirrors core's use_remote). */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+export function validateRelayUrl(url: string): string | undefined {
+  const trimmed = url.trim();
+  if (trimmed.length === 0) return "Enter the relay's URL, for example https://relay.example.com.";
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    return "Enter a full URL starting with https://, for example https://relay.example.com.";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return "The relay URL must start with https://.";
+  }
+  if (parsed.hostname.length === 0) return "The relay URL must include a host name.";
+  if (parsed.protocol === "http:" && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    return "Use https:// for a relay on another machine. Plain http:// is allowed only for 127.0.0.1, localhost or [::1].";
+  }
+  if (parsed.username || parsed.password) {
+    return "Leave the user name and password out of the URL; the admin token goes in its own field.";
+  }
+  if (parsed.search || parsed.hash) {
+    return "The relay URL must not contain a query (?…) or a fragment (#…).";
+  }
+  return undefined;
+}
+
+export type RemoteRelayErrors = { url?: string; adminToken?: string };
+
+export function validateRemoteRelay(url: string, adminToken: string): RemoteRelayErrors {
+  return {
+    url: validateRelayUrl(url),
+    adminToken: adminToken.trim().length === 0 ? "Enter the admin token the relay's operator gave you." : undefined,
+  };
+}

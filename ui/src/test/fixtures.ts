@@ -1,5 +1,6 @@
 import type { AccountView } from "../bindings/AccountView";
 import type { ProviderInfo } from "../bindings/ProviderInfo";
+import type { RelayStatus } from "../bindings/RelayStatus";
 import type { StoreStatus } from "../bindings/StoreStatus";
 
 export function storeStatus(overrides: Partial<StoreStatus> = {}): StoreStatus {
@@ -40,3 +41,18 @@ export const GUPSHUP_ACCOUNT: AccountView = {
   ],
   created_at: 1_700_000_100,
 };
+
+export function relayStatus(overrides: Partial<RelayStatus> = {}): RelayStatus {
+  return {
+    state: "connected",
+    mode: "embedded",
+    relay_url: "http://127.0.0.1:47123",
+    hook_url_masked: "••••9c1e",
+    cursor: 12,
+    backlog: 0,
+    last_event_at: null,
+    caught_up: true,
+    last_error: null,
+    ...overrides,
+  };
+}

@@ -158,6 +158,11 @@ impl Store {
             .optional()?)
     }
 
+    /// When the last webhook was applied here (ms since the epoch), if any.
+    pub fn last_webhook_applied_at(&self) -> Result<Option<i64>> {
+        Ok(self.conn()?.query_row("SELECT max(applied_at) FROM webhook_events", [], |r| r.get(0))?)
+    }
+
     /// How many webhooks were applied, were duplicates, or were rejected.
     pub fn webhook_counts(&self) -> Result<(u64, u64, u64)> {
         Ok(self.conn()?.query_row(

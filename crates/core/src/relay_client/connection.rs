@@ -58,9 +58,11 @@ pub struct RelayStatus {
     /// Events the relay had that were not yet applied when last counted (0 once caught up).
     #[ts(type = "number")]
     pub backlog: u64,
-    /// When the relay received the last applied event (ms since epoch).
+    /// When the last event was applied here (ms since epoch).
     #[ts(type = "number | null")]
     pub last_event_at: Option<i64>,
+    /// Whether everything the relay held when this connection opened has been applied.
+    pub caught_up: bool,
     /// The last connection error, for the indicator's tooltip.
     pub last_error: Option<String>,
 }
@@ -101,6 +103,7 @@ pub(super) async fn run(
                 tracing::info!("relay stream: {e}; retrying in {backoff:?}");
                 status.send_modify(|s| {
                     s.state = ConnectionState::Reconnecting;
+                    s.caught_up = false;
                     s.last_error = Some(e);
                 });
             }
@@ -134,6 +137,7 @@ async fn session(
     *backoff = BACKOFF_MIN;
     status.send_modify(|s| {
         s.state = ConnectionState::Connected;
+        s.caught_up = false;
         s.last_error = None;
         s.cursor = cursor;
     });
@@ -163,10 +167,22 @@ async fn session(
                             }
                         });
                     }
-                    ServerFrame::CaughtUp { head } => status.send_modify(|s| {
-                        s.backlog = 0;
-                        s.cursor = s.cursor.max(head);
-                    }),
+                    ServerFrame::CaughtUp { head } => {
+                        // Ack the local cursor again: an event committed here whose ack was lost
+                        // (a crash between commit and ack) is not re-sent, so this is the relay's
+                        // only way to learn it was applied. Acks are cumulative and idempotent.
+                        let cursor = status.borrow().cursor;
+                        if cursor > 0 {
+                            ws.send(Message::Binary(ClientFrame::Ack { seq: cursor }.encode().into()))
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        status.send_modify(|s| {
+                            s.backlog = 0;
+                            s.caught_up = true;
+                            s.cursor = s.cursor.max(head);
+                        });
+                    }
                 }
             }
             _ = ping.tick() => {

@@ -146,7 +146,8 @@ impl RelayService {
             hook_url_masked: channel.hook_url.masked(),
             cursor: store.relay_cursor()?,
             backlog: 0,
-            last_event_at: None,
+            last_event_at: store.last_webhook_applied_at()?,
+            caught_up: false,
             last_error: None,
         };
         let (status_tx, status) = watch::channel(initial);
@@ -174,7 +175,7 @@ impl RelayService {
             loop {
                 {
                     let s = rx.borrow_and_update();
-                    if s.state == ConnectionState::Connected && s.backlog == 0 {
+                    if s.state == ConnectionState::Connected && s.caught_up {
                         return;
                     }
                 }

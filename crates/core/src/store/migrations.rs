@@ -8,8 +8,11 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// (version, SQL). Version N is the N-th entry.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_accounts.sql")), (2, include_str!("migrations/0002_relay.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_accounts.sql")),
+    (2, include_str!("migrations/0002_relay.sql")),
+    (3, include_str!("migrations/0003_registration.sql")),
+];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

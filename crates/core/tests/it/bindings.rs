@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ts_rs::TS;
+use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
+use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
 use wadesk_core::relay_client::{RelayStatus, SelfTestResult};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
 
@@ -23,6 +25,10 @@ fn generate(dir: &Path) {
     ApiError::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
+    RegistrationView::export_all_to(dir).unwrap();
+    RegistrationSettingsView::export_all_to(dir).unwrap();
+    StartRegistration::export_all_to(dir).unwrap();
+    RetryOutcome::export_all_to(dir).unwrap();
 }
 
 fn read_ts(dir: &Path) -> BTreeMap<String, String> {

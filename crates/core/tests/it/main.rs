@@ -4,5 +4,6 @@
 
 mod bindings;
 mod keychain;
+mod registration;
 mod relay;
 mod store;

@@ -2,6 +2,9 @@
 // Test helpers may panic on failure like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod registration;
+mod relay;
+
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};

@@ -3,6 +3,8 @@
 //! This is the one place that lists credential names and default endpoints, so the add-account form
 //! in the app, the CLI and validation agree. Provider API clients come with the provider issues.
 
+pub mod chatarchitect;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -1,0 +1,97 @@
+//! The ChatArchitect sandbox run inside the desktop process on loopback: the registration domain a
+//! new install uses until the admin enters a real partner token.
+//!
+//! It is the same router as the standalone `wadesk-sandbox` server, with a partner token that is
+//! random per install (kept in the encrypted store) so its webhooks are signed and verified exactly
+//! like the real ones. It keeps its port across launches; when the app and the CLI run at once,
+//! whichever binds the port first hosts it and the other uses it (sessions live in the host's
+//! memory, as they would on a provider's server).
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::Result;
+use crate::secret::Secret;
+
+/// A sandbox this process serves, or one another process on this machine serves.
+#[derive(Debug)]
+pub struct EmbeddedSandbox {
+    port: u16,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl EmbeddedSandbox {
+    /// Serves the sandbox on `127.0.0.1:preferred_port` (or a free port), or finds this install's
+    /// sandbox already served there by another process (it accepts our partner token).
+    pub async fn start(partner_token: &Secret, preferred_port: Option<u16>) -> Result<EmbeddedSandbox> {
+        let listener = match preferred_port {
+            Some(port) => match tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    if serves_our_sandbox(port, partner_token).await {
+                        return Ok(EmbeddedSandbox { port, stop: None });
+                    }
+                    tracing::warn!(port, "the embedded sandbox's port is taken by something else; moving");
+                    tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?,
+        };
+        let port = listener.local_addr()?.port();
+        let config = wadesk_sandbox::SandboxConfig {
+            partner_tokens: vec![partner_token.expose().to_owned()],
+            public_url: format!("http://127.0.0.1:{port}"),
+            ..wadesk_sandbox::SandboxConfig::default()
+        };
+        let sandbox = wadesk_sandbox::Sandbox::new(config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = wadesk_sandbox::serve(listener, Arc::clone(&sandbox), shutdown).await {
+                tracing::error!("embedded sandbox stopped: {e}");
+            }
+        });
+        tracing::info!(port, "embedded ChatArchitect sandbox listening");
+        Ok(EmbeddedSandbox { port, stop: Some(stop) })
+    }
+
+    /// Its base URL (the registration domain).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Whether this process serves it (sessions die with this process).
+    pub fn hosted_here(&self) -> bool {
+        self.stop.is_some()
+    }
+}
+
+impl Drop for EmbeddedSandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A sandbox that knows our token answers `result` without an id with 400 (bad request), where any
+/// other server answers 401, 404 or not at all.
+async fn serves_our_sandbox(port: u16, token: &Secret) -> bool {
+    let Ok(client) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else { return false };
+    match client.get(format!("http://127.0.0.1:{port}/partner?action=result")).bearer_auth(token.expose()).send().await
+    {
+        Ok(res) => res.status() == reqwest::StatusCode::BAD_REQUEST,
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,46 @@
+//! `GET /embed/registration`: the static host page for providers' embedded registration iframes.
+//!
+//! The desktop's own page cannot be a `parent_origin` (its origin is `tauri://localhost`), so the
+//! app frames this page from its relay — an http(s) origin it already has: loopback for the
+//! embedded relay, the operator's https domain for a remote one — and this page frames the
+//! registration. The page is static and holds nothing: the iframe URL travels in the fragment, and
+//! the script only forwards the documented status events to the app's origins. See the README,
+//! "Connecting a number", for the security reasoning.
+
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::response::IntoResponse;
+
+/// Registration iframes may be on any http(s) origin the provider uses; this page itself may only
+/// be framed by the app.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; frame-src https: http:; \
+                   base-uri 'none'; form-action 'none'";
+
+fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (CONTENT_SECURITY_POLICY, CSP),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (REFERRER_POLICY, "no-referrer"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+}
+
+/// The host page.
+pub async fn html() -> impl IntoResponse {
+    page("text/html; charset=utf-8", include_str!("embed/registration.html"))
+}
+
+/// Its script.
+pub async fn script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", include_str!("embed/registration.js"))
+}
+
+/// Its style sheet.
+pub async fn style() -> impl IntoResponse {
+    page("text/css; charset=utf-8", include_str!("embed/registration.css"))
+}

@@ -1,0 +1,11 @@
+//! Conformance tests of the sandbox against seed 000 ("Partner API and Embed Integration Guide"):
+//! answers checked field by field, webhooks received by a real loopback server and verified
+//! independently, and the iframe pages driven by posting their forms.
+#![allow(clippy::unwrap_used)]
+
+mod control;
+mod pages;
+mod partner_api;
+mod serve;
+mod support;
+mod webhook;

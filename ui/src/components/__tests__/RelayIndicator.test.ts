@@ -1,0 +1,348 @@
+import { describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import type { ConnectionState } from "../../bindings/ConnectionState";
+import type { RelayStatus } from "../../bindings/RelayStatus";
+import RelayIndicator from "../RelayIndicator.svelte";
+import { relayStatus } from "../../test/fixtures";
+import { emitAppEvent, listenerCount } from "../../test/mockEvents";
+import { deferred, invokedCommands, routeCommands } from "../../test/mockInvoke";
+
+vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+
+async function indicatorIn(state: ConnectionState) {
+  await waitFor(() => expect(screen.getByTestId("relay-indicator")).toHaveAttribute("data-state", state));
+  return screen.getByTestId("relay-indicator");
+}
+
+async function openPanel(user = userEvent.setup()) {
+  await user.click(screen.getByTestId("relay-indicator"));
+  return screen.findByTestId("relay-panel");
+}
+
+describe("Relay indicator", () => {
+  it.each([
+    ["connected", "Connected"],
+    ["connecting", "Connecting…"],
+    ["reconnecting", "Reconnecting…"],
+    ["offline", "Offline"],
+  ] as const)("shows %s as %j with an accessible label", async (state, text) => {
+    routeCommands({ relay_status: () => relayStatus({ state }) });
+    render(RelayIndicator);
+
+    const pill = await indicatorIn(state);
+    expect(pill).toHaveTextContent(text);
+    expect(pill).toHaveAccessibleName(`Webhook relay: ${text}`);
+    expect(pill).toHaveAttribute("aria-expanded", "false");
+  });
+
+  it("puts the last error in the tooltip and the accessible name", async () => {
+    routeCommands({
+      relay_status: () => relayStatus({ state: "reconnecting", last_error: "cannot connect to the relay: refused" }),
+    });
+    render(RelayIndicator);
+
+    const pill = await indicatorIn("reconnecting");
+    expect(pill.title).toContain("Last error: cannot connect to the relay: refused");
+    expect(pill).toHaveAccessibleName(/Last error: cannot connect to the relay: refused/);
+  });
+
+  it("shows offline with the reason when the relay could not start", async () => {
+    routeCommands({
+      relay_status: () => {
+        throw { code: "relay_unavailable", message: "the embedded relay could not bind 127.0.0.1" };
+      },
+    });
+    render(RelayIndicator);
+
+    const pill = await indicatorIn("offline");
+    expect(pill.title).toContain("the embedded relay could not bind 127.0.0.1");
+    const panel = await openPanel();
+    const lastError = within(panel).getByTestId("relay-last-error");
+    expect(lastError).toHaveTextContent("The webhook relay could not be reached.");
+    expect(lastError).toHaveTextContent("Details: the embedded relay could not bind 127.0.0.1");
+    expect(lastError).toHaveTextContent("Next step: Restart Wadesk");
+    expect(within(panel).getByRole("button", { name: "Run self-test" })).toBeDisabled();
+  });
+
+  it("follows relay-status events and stops listening when removed", async () => {
+    routeCommands({ relay_status: () => relayStatus({ state: "offline" }) });
+    const { unmount } = render(RelayIndicator);
+    await indicatorIn("offline");
+
+    emitAppEvent("relay-status", relayStatus({ state: "connected" }));
+    await indicatorIn("connected");
+    emitAppEvent("relay-status", relayStatus({ state: "reconnecting", last_error: "the relay has been silent for 30 s" }));
+    const pill = await indicatorIn("reconnecting");
+    expect(pill.title).toContain("the relay has been silent for 30 s");
+
+    expect(listenerCount("relay-status")).toBe(1);
+    unmount();
+    expect(listenerCount("relay-status")).toBe(0);
+  });
+
+  it("keeps a pushed status over an older snapshot that answers later", async () => {
+    const pending = deferred<RelayStatus>();
+    routeCommands({ relay_status: () => pending.promise });
+    render(RelayIndicator);
+    await waitFor(() => expect(invokedCommands()).toEqual(["relay_status"]));
+
+    emitAppEvent("relay-status", relayStatus({ state: "connected" }));
+    await indicatorIn("connected");
+    pending.resolve(relayStatus({ state: "connecting" }));
+    await pending.promise;
+
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(screen.getByTestId("relay-indicator")).toHaveAttribute("data-state", "connected");
+  });
+});
+
+describe("Relay panel", () => {
+  it("shows mode, URLs, last event, backlog and cursor, and closes on Escape", async () => {
+    const lastEvent = Date.now() - 3 * 60_000;
+    routeCommands({
+      relay_status: () => relayStatus({ last_event_at: lastEvent, backlog: 3, cursor: 1234 }),
+    });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+
+    const panel = await openPanel(user);
+    expect(screen.getByTestId("relay-indicator")).toHaveAttribute("aria-expanded", "true");
+    expect(panel).toHaveAccessibleName("Webhook relay");
+    expect(within(panel).getByTestId("relay-mode")).toHaveAttribute("data-mode", "embedded");
+    expect(within(panel).getByTestId("relay-mode")).toHaveTextContent("Embedded");
+    expect(within(panel).getByTestId("relay-url")).toHaveTextContent("http://127.0.0.1:47123");
+    expect(within(panel).getByTestId("relay-hook-url")).toHaveTextContent("••••9c1e");
+    const time = within(panel).getByTestId("relay-last-event").querySelector("time")!;
+    expect(time).toHaveTextContent("3 minutes ago");
+    expect(time).toHaveAttribute("datetime", new Date(lastEvent).toISOString());
+    expect(within(panel).getByTestId("relay-last-event")).toHaveTextContent(String(new Date(lastEvent).getFullYear()));
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("3 waiting at the relay");
+    expect(within(panel).getByTestId("relay-cursor")).toHaveTextContent("1,234");
+    expect(within(panel).queryByTestId("relay-last-error")).not.toBeInTheDocument();
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("relay-panel")).not.toBeInTheDocument();
+    expect(screen.getByTestId("relay-indicator")).toHaveFocus();
+  });
+
+  it("says when no event arrived yet", async () => {
+    routeCommands({ relay_status: () => relayStatus({ last_event_at: null }) });
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel();
+    expect(within(panel).getByTestId("relay-last-event")).toHaveTextContent("None since Wadesk started");
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("None waiting");
+  });
+
+  it("gives the last error and a next step that fits a remote relay", async () => {
+    routeCommands({
+      relay_status: () =>
+        relayStatus({
+          state: "reconnecting",
+          mode: "remote",
+          relay_url: "https://relay.example.com",
+          last_error: "cannot connect to the relay: HTTP error: 502 Bad Gateway",
+        }),
+    });
+    render(RelayIndicator);
+    await indicatorIn("reconnecting");
+    const panel = await openPanel();
+
+    const lastError = within(panel).getByTestId("relay-last-error");
+    expect(lastError).toHaveTextContent("Last error: cannot connect to the relay: HTTP error: 502 Bad Gateway");
+    expect(lastError).toHaveTextContent("ask the relay's operator whether https://relay.example.com is running");
+    expect(within(panel).getByRole("heading", { name: "Switch to another remote relay" })).toBeInTheDocument();
+  });
+
+  it("updates while open when a status event arrives", async () => {
+    routeCommands({ relay_status: () => relayStatus({ cursor: 1 }) });
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel();
+
+    emitAppEvent("relay-status", relayStatus({ cursor: 2, last_event_at: Date.now() }));
+    await waitFor(() => expect(within(panel).getByTestId("relay-cursor")).toHaveTextContent("2"));
+    expect(within(panel).getByTestId("relay-last-event")).toHaveTextContent("just now");
+  });
+
+  it("closes when clicking outside it", async () => {
+    routeCommands({ relay_status: () => relayStatus() });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    await openPanel(user);
+
+    await user.click(document.body);
+    expect(screen.queryByTestId("relay-panel")).not.toBeInTheDocument();
+  });
+});
+
+describe("Self-test", () => {
+  it("shows progress, then the round trip time", async () => {
+    const pending = deferred<{ round_trip_ms: number; relay_received_at: number }>();
+    routeCommands({ relay_status: () => relayStatus(), relay_self_test: () => pending.promise });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+
+    await user.click(within(panel).getByRole("button", { name: "Run self-test" }));
+    const button = panel.querySelector<HTMLButtonElement>("#relay-self-test")!;
+    expect(button).toBeDisabled();
+    expect(button).toHaveTextContent("Running self-test…");
+    expect(within(panel).getByTestId("self-test-progress")).toBeInTheDocument();
+    expect(within(panel).queryByTestId("self-test-result")).not.toBeInTheDocument();
+
+    pending.resolve({ round_trip_ms: 42, relay_received_at: Date.now() });
+    const result = await within(panel).findByTestId("self-test-result");
+    expect(result).toHaveAttribute("data-outcome", "passed");
+    expect(result).toHaveTextContent("Self-test passed in 42 ms");
+    expect(button).toBeEnabled();
+    expect(button).toHaveTextContent("Run self-test");
+    expect(invokedCommands().filter((c) => c === "relay_self_test")).toHaveLength(1);
+  });
+
+  it("shows why it failed", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(),
+      relay_self_test: () => {
+        throw {
+          code: "relay_unavailable",
+          message: "the self-test event was accepted by the relay but did not arrive within 10s; status: Reconnecting",
+        };
+      },
+    });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+
+    await user.click(within(panel).getByRole("button", { name: "Run self-test" }));
+    const result = await within(panel).findByTestId("self-test-result");
+    expect(result).toHaveAttribute("data-outcome", "failed");
+    expect(result).toHaveAttribute("data-code", "relay_unavailable");
+    expect(result).toHaveTextContent("Self-test failed");
+    expect(result).toHaveTextContent("The test webhook did not make it through the relay.");
+    expect(result).toHaveTextContent("did not arrive within 10s");
+  });
+});
+
+describe("Use a remote relay", () => {
+  async function openForm() {
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+    await user.click(within(panel).getByRole("button", { name: "Set up a remote relay…" }));
+    const form = within(panel).getByRole("form", { name: "Use a remote relay" });
+    return { user, panel, form };
+  }
+
+  function input(id: string) {
+    return document.querySelector<HTMLInputElement>(`#${id}`)!;
+  }
+
+  it("keeps the admin token in a password field", async () => {
+    routeCommands({ relay_status: () => relayStatus() });
+    await openForm();
+    expect(input("relay-admin-token")).toHaveAttribute("type", "password");
+    expect(input("relay-admin-token")).toHaveAttribute("autocomplete", "off");
+    expect(input("relay-remote-url")).toHaveFocus();
+  });
+
+  it.each([
+    ["", "tok", "Enter the relay's URL, for example https://relay.example.com.", undefined],
+    ["ftp://relay.example.com", "tok", "The relay URL must start with https://.", undefined],
+    [
+      "http://relay.example.com",
+      "tok",
+      "Use https:// for a relay on another machine. Plain http:// is allowed only for 127.0.0.1, localhost or [::1].",
+      undefined,
+    ],
+    ["https://relay.example.com", "", undefined, "Enter the admin token the relay's operator gave you."],
+  ])("refuses %j / token %j before calling the core", async (url, token, urlError, tokenError) => {
+    routeCommands({ relay_status: () => relayStatus() });
+    const { user, form } = await openForm();
+    if (url) await user.type(input("relay-remote-url"), url);
+    if (token) await user.type(input("relay-admin-token"), token);
+    await user.click(within(form).getByRole("button", { name: "Use this relay" }));
+
+    if (urlError) {
+      expect(await within(form).findByText(urlError)).toHaveAttribute("id", "relay-remote-url-error");
+      expect(input("relay-remote-url")).toHaveAttribute("aria-invalid", "true");
+      expect(input("relay-remote-url")).toHaveFocus();
+    }
+    if (tokenError) {
+      expect(await within(form).findByText(tokenError)).toHaveAttribute("id", "relay-admin-token-error");
+      expect(input("relay-admin-token")).toHaveAttribute("aria-invalid", "true");
+    }
+    expect(invokedCommands()).not.toContain("relay_use_remote");
+  });
+
+  it("switches, shows the new relay and forgets the token", async () => {
+    const remote = relayStatus({ state: "connecting", mode: "remote", relay_url: "https://relay.example.com", cursor: 0 });
+    const invoke = routeCommands({ relay_status: () => relayStatus(), relay_use_remote: () => remote });
+    const { user, panel, form } = await openForm();
+    await user.type(input("relay-remote-url"), "https://relay.example.com");
+    await user.type(input("relay-admin-token"), "operator-admin-token-123");
+    await user.click(within(form).getByRole("button", { name: "Use this relay" }));
+
+    expect(invoke).toHaveBeenCalledWith("relay_use_remote", {
+      url: "https://relay.example.com",
+      adminToken: "operator-admin-token-123",
+    });
+    expect(await within(panel).findByTestId("remote-switched")).toHaveTextContent(
+      "Now using the relay at https://relay.example.com",
+    );
+    expect(screen.queryByRole("form", { name: "Use a remote relay" })).not.toBeInTheDocument();
+    await indicatorIn("connecting");
+    expect(within(panel).getByTestId("relay-mode")).toHaveAttribute("data-mode", "remote");
+    expect(within(panel).getByTestId("relay-url")).toHaveTextContent("https://relay.example.com");
+    expect(document.body.innerHTML).not.toContain("operator-admin-token-123");
+
+    // Reopening the form starts empty.
+    await user.click(within(panel).getByRole("button", { name: "Switch relay…" }));
+    expect(input("relay-admin-token").value).toBe("");
+  });
+
+  it("explains a refusal and leaves the current relay in place", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(),
+      relay_use_remote: () => {
+        throw { code: "relay_unavailable", message: "the relay refused to create a channel (401 Unauthorized): bad admin token" };
+      },
+    });
+    const { user, form } = await openForm();
+    await user.type(input("relay-remote-url"), "https://relay.example.com");
+    await user.type(input("relay-admin-token"), "wrong-token");
+    await user.click(within(form).getByRole("button", { name: "Use this relay" }));
+
+    const error = await within(form).findByTestId("error");
+    expect(error).toHaveAttribute("data-code", "relay_unavailable");
+    expect(error).toHaveTextContent("Wadesk could not set up a channel on that relay, so nothing changed");
+    expect(error).toHaveTextContent("401 Unauthorized");
+    expect(input("relay-remote-url").value).toBe("https://relay.example.com");
+    expect(input("relay-admin-token").value).toBe("");
+    expect(screen.getByTestId("relay-indicator")).toHaveAttribute("data-state", "connected");
+    expect(screen.getByTestId("relay-mode")).toHaveAttribute("data-mode", "embedded");
+  });
+
+  it("shows the core's own words for a URL it refuses", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(),
+      relay_use_remote: () => {
+        throw { code: "invalid_input", message: "relay URL: use https:// for a relay that is not on this machine" };
+      },
+    });
+    const { user, form } = await openForm();
+    await user.type(input("relay-remote-url"), "http://localhost:9");
+    await user.type(input("relay-admin-token"), "tok");
+    await user.click(within(form).getByRole("button", { name: "Use this relay" }));
+
+    expect(await within(form).findByTestId("error")).toHaveTextContent(
+      "relay URL: use https:// for a relay that is not on this machine",
+    );
+  });
+});

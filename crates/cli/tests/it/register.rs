@@ -1,0 +1,142 @@
+//! `wadesk register …` against the ChatArchitect sandbox served from this test process as the
+//! partner endpoint: the CLI waits for the signed webhook through its own relay, prints the
+//! outcome, and maps Partner API errors to exit codes.
+
+use std::time::{Duration, Instant};
+
+use super::{init, json, wadesk, PASS};
+
+const TOKEN: &str = "cli-partner-token-0123456789";
+
+/// Serves the sandbox on a loopback port from a background runtime; returns its URL.
+fn sandbox() -> (String, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let sandbox = wadesk_sandbox::Sandbox::new(wadesk_sandbox::SandboxConfig {
+        partner_tokens: vec![TOKEN.into()],
+        public_url: url.clone(),
+        ..wadesk_sandbox::SandboxConfig::default()
+    });
+    rt.spawn(wadesk_sandbox::serve(listener, sandbox, std::future::pending()));
+    (url, rt)
+}
+
+/// POSTs to the sandbox's control surface (complete a session without the UI, …).
+fn control(base: &str, path: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/_sandbox/{path}"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success(), "control {path}: {status}");
+}
+
+#[test]
+fn register_start_waits_for_the_signed_webhook_and_result_and_retry_report_the_outcome() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let (url, _rt) = sandbox();
+    let settings = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .env("WADESK_PARTNER_TOKEN", TOKEN)
+        .args(["--json", "register", "use-partner", &url])
+        .output()
+        .unwrap();
+    assert!(settings.status.success(), "{}", String::from_utf8_lossy(&settings.stderr));
+    let settings = json(&settings);
+    assert_eq!(settings["mode"], "partner");
+    assert_eq!(settings["partner_token_masked"], "••••6789");
+    assert!(!settings.to_string().contains(TOKEN));
+
+    // `start --wait` runs until the registration ends; complete it from the sandbox meanwhile.
+    let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("wadesk"))
+        .args(["--data-dir"])
+        .arg(t.path())
+        .args(["--json", "register", "start", "--wait", "60", "--lang", "de"])
+        .env("WADESK_NO_KEYCHAIN", "1")
+        .env("WADESK_PASSPHRASE", PASS)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        let list =
+            wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "register", "list"]).output().unwrap();
+        if let Some(id) = json(&list).as_array().and_then(|a| a.first()).and_then(|r| r["registration_id"].as_str()) {
+            break id.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no registration was created");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    control(&url, &format!("registrations/{id}/complete"));
+    let out = start.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let done = json(&out);
+    assert_eq!(done["registration_id"], id.as_str());
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["completed_via"], "webhook");
+    assert!(done["app_id_masked"].as_str().unwrap().starts_with("••••"));
+
+    // `result` asks the provider again: same account, nothing duplicated.
+    let result =
+        wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "register", "result", &id]).output().unwrap();
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(json(&result)["account_id"], done["account_id"]);
+    let retry = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .args(["--json", "register", "retry-webhook", &id])
+        .output()
+        .unwrap();
+    assert!(retry.status.success(), "{}", String::from_utf8_lossy(&retry.stderr));
+    assert_eq!((json(&retry)["status"].as_str(), json(&retry)["attempts"].as_u64()), (Some("sent"), Some(2)));
+    let accounts =
+        json(&wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["--json", "account", "list"]).output().unwrap());
+    let registered: Vec<_> = accounts.as_array().unwrap().iter().filter(|a| a["provider"] == "chatarchitect").collect();
+    assert_eq!(registered.len(), 1, "stored once: {accounts}");
+    assert!(registered[0]["display_name"].as_str().unwrap().starts_with("WhatsApp +"), "{accounts}");
+}
+
+#[test]
+fn partner_api_errors_and_bad_settings_have_their_own_exit_codes() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let (url, _rt) = sandbox();
+    let run = |args: &[&str], token: &str| {
+        wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).env("WADESK_PARTNER_TOKEN", token).args(args).output().unwrap()
+    };
+    // A URL that is not a registration domain: refused before anything is stored (exit 2).
+    let bad = run(&["--json", "register", "use-partner", "http://partner.example/x"], TOKEN);
+    assert_eq!(bad.status.code(), Some(2));
+    let settings = json(&run(&["--json", "register", "settings"], TOKEN));
+    assert_eq!(settings["mode"], "sandbox");
+    // A wrong token: the provider answers 401 (exit 9), and the token is not in the message.
+    assert!(run(&["register", "use-partner", &url], "wrong-token-00000000").status.success());
+    let refused = run(&["--json", "register", "start"], TOKEN);
+    assert_eq!(refused.status.code(), Some(9), "{}", String::from_utf8_lossy(&refused.stderr));
+    let err: serde_json::Value = serde_json::from_slice(&refused.stderr).unwrap();
+    assert_eq!(err["code"], "provider_unauthorized");
+    assert!(!err.to_string().contains("wrong-token"));
+    // The right token; a retry before completion is a conflict (exit 11).
+    assert!(run(&["register", "use-partner", &url], TOKEN).status.success());
+    let started = run(&["--json", "register", "start", "--wait", "1"], TOKEN);
+    assert_eq!(
+        started.status.code(),
+        Some(2),
+        "a registration nobody finishes times out: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let list = json(&run(&["--json", "register", "list"], TOKEN));
+    let id = list[0]["registration_id"].as_str().unwrap().to_owned();
+    let early = run(&["--json", "register", "retry-webhook", &id], TOKEN);
+    assert_eq!(early.status.code(), Some(11), "{}", String::from_utf8_lossy(&early.stderr));
+    // An unknown session is "not found" locally (exit 3).
+    assert_eq!(run(&["register", "result", "nosuchregistration0000"], TOKEN).status.code(), Some(3));
+}

@@ -56,7 +56,7 @@ fn register_start_waits_for_the_signed_webhook_and_result_and_retry_report_the_o
     assert!(!settings.to_string().contains(TOKEN));
 
     // `start --wait` runs until the registration ends; complete it from the sandbox meanwhile.
-    let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("wadesk"))
+    let start = std::process::Command::new(assert_cmd::cargo::cargo_bin("wadesk"))
         .args(["--data-dir"])
         .arg(t.path())
         .args(["--json", "register", "start", "--wait", "60", "--lang", "de"])

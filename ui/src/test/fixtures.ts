@@ -1,5 +1,7 @@
 import type { AccountView } from "../bindings/AccountView";
 import type { ProviderInfo } from "../bindings/ProviderInfo";
+import type { RegistrationSettingsView } from "../bindings/RegistrationSettingsView";
+import type { RegistrationView } from "../bindings/RegistrationView";
 import type { RelayStatus } from "../bindings/RelayStatus";
 import type { StoreStatus } from "../bindings/StoreStatus";
 
@@ -55,4 +57,32 @@ export function relayStatus(overrides: Partial<RelayStatus> = {}): RelayStatus {
     last_error: null,
     ...overrides,
   };
+}
+
+/** A registration session as `registration_start` returns it; the host page is on the relay origin. */
+export function registrationView(overrides: Partial<RegistrationView> = {}): RegistrationView {
+  return {
+    registration_id: "reg_3f9a0b1c2d4e5f60718293",
+    mode: "sandbox",
+    status: "started",
+    iframe_url: "http://127.0.0.1:47020/registration/reg_3f9a0b1c2d4e5f60718293?lang=en",
+    registration_origin: "http://127.0.0.1:47020",
+    parent_origin: "http://127.0.0.1:47123",
+    // As the core builds it: the iframe URL rides in the fragment of the relay's host page.
+    host_url:
+      "http://127.0.0.1:47123/embed/registration#src=" +
+      encodeURIComponent("http://127.0.0.1:47020/registration/reg_3f9a0b1c2d4e5f60718293?lang=en"),
+    expires_at: "2030-01-01T00:30:00Z",
+    account_id: null,
+    app_id_masked: null,
+    phone: null,
+    completed_via: null,
+    last_error: null,
+    created_at: 1_700_000_200_000,
+    ...overrides,
+  };
+}
+
+export function registrationSettingsView(overrides: Partial<RegistrationSettingsView> = {}): RegistrationSettingsView {
+  return { mode: "sandbox", partner_base_url: null, partner_token_masked: null, ...overrides };
 }

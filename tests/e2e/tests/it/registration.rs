@@ -153,8 +153,11 @@ async fn a_number_connected_in_the_window_lands_its_credentials_in_the_store() {
     );
 
     fill_to_meta_step(c).await;
+    top(c).await;
+    super::relay::screenshot(c, "wadesk-registration-form.png").await;
     meta_popup(c, "meta-connect").await;
     wait(c, "[data-testid=registration-connected]").await;
+    super::relay::screenshot(c, "wadesk-registration-connected.png").await;
     let app_id = wait(c, "[data-testid=registration-app-id]").await.text().await.unwrap();
     assert!(app_id.starts_with("••••"), "app id shown masked: {app_id}");
     assert_eq!(step_state(c, "done").await.as_deref(), Some("done"));

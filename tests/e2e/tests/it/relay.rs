@@ -41,7 +41,7 @@ async fn self_test(c: &Client) -> String {
 }
 
 /// Saves a screenshot under `$WADESK_E2E_SCREENSHOTS` when that is set (for looking at the layout).
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let Some(dir) = std::env::var_os("WADESK_E2E_SCREENSHOTS") else { return };
     std::fs::create_dir_all(&dir).unwrap();
     // WebKitWebDriver returns the last painted frame; under Xvfb that can be seconds behind the DOM.

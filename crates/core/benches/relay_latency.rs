@@ -21,7 +21,9 @@
 //!    underestimate).
 //!
 //! Both runs also report hook POST start → 200, which the relay answers only after its own fsync'd
-//! group commit.
+//! group commit, and the CPU taken by the benchmark, the load generator and other processes (a run
+//! beside a build is not a figure). After the desktop run, the desktop's per-event work is timed
+//! alone on one thread: opening a sealed event, and `Store::apply_relay_event`.
 //!
 //! The relay and the desktop share one multi-thread runtime with 2 workers, as in the app. The load
 //! generator runs on its own current-thread runtime in one OS thread (`support/loadgen.rs` of the

@@ -13,7 +13,8 @@
 //!   load generator runs on a separate current-thread runtime in one OS thread (`loadgen`), so it can
 //!   never take more than one core. Both still share the machine's cores, so the bench prints the
 //!   CPU time each side used, and the relay's CPU per webhook: the figure to extrapolate from, not
-//!   the raw rate, if the load generator is what ran out of core.
+//!   the raw rate, if the load generator is what ran out of core. It also prints the CPU other
+//!   processes took during each run; a run beside a build is not a figure.
 //! - **A cheap client.** Requests are pre-built byte buffers written with one `write_all` over raw
 //!   keep-alive TCP (`support/loadgen.rs`); no client library sits in the measurement.
 //! - **Durable events only.** The rate counts 2xx answers, which the relay sends only after the
@@ -24,7 +25,8 @@
 //!   temp dir); its filesystem is printed, because a tmpfs would make fsync free.
 //!
 //! After the HTTP runs, a breakdown measures the pieces alone: sealing one captured webhook (X25519 +
-//! XSalsa20-Poly1305), and appends straight into the store with no HTTP in front.
+//! XSalsa20-Poly1305) and, within it, the ephemeral key pair; and appends of a pre-sealed event
+//! straight into a fresh store with no HTTP in front.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

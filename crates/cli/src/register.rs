@@ -21,9 +21,7 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
     let out = Output { json };
     let store = Arc::new(store);
     let relay_dir = install.dir().join("relay");
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(Error::Io)?;
-    runtime.block_on(async move {
+    crate::relay::runtime()?.block_on(async move {
         let registrations = Registrations::new(store.clone());
         match cmd {
             RegisterCommand::Start { lang, integration, account, wait } => {

@@ -9,7 +9,8 @@ use wadesk_core::{Error, Install, Result, Secret, Store};
 use crate::args::RelayCommand;
 use crate::commands::Output;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// The small runtime the async CLI commands run on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(Error::Io)
 }
 

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod error;
 pub mod install;
+mod loopback;
 pub mod providers;
 pub mod relay_client;
 pub mod secret;

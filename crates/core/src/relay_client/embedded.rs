@@ -5,7 +5,7 @@
 //! run at once, whichever process binds the port first hosts the relay and the other streams from it
 //! as a client.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use wadesk_relay::{Config, RelayState, SqliteStore};
 
 use crate::error::{Error, Result};
+use crate::loopback::{bind_preferred, Bound};
 use crate::secret::Secret;
 
 /// A relay serving from this process. Stops when dropped.
@@ -36,19 +37,9 @@ impl EmbeddedRelay {
     /// Serves the relay from `dir` on `127.0.0.1:preferred_port`, or on a free port when none is
     /// preferred or the preferred one is taken by something that is not a Wadesk relay.
     pub async fn start(dir: &Path, preferred_port: Option<u16>) -> Result<Hosting> {
-        let listener = match preferred_port {
-            Some(port) => match tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                    if is_wadesk_relay(port).await {
-                        return Ok(Hosting::Elsewhere(port));
-                    }
-                    tracing::warn!(port, "the embedded relay's port is taken by something else; moving");
-                    tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?
-                }
-                Err(e) => return Err(e.into()),
-            },
-            None => tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?,
+        let listener = match bind_preferred(preferred_port, "embedded relay", is_wadesk_relay).await? {
+            Bound::Here(l) => l,
+            Bound::Elsewhere(port) => return Ok(Hosting::Elsewhere(port)),
         };
         let addr = listener.local_addr()?;
         let store = SqliteStore::open(dir).map_err(|e| Error::Relay(e.to_string()))?;

@@ -22,6 +22,15 @@ async fn wait(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
 }
 
+/// Creates the store with a passphrase and waits for the accounts screen.
+async fn first_run(c: &Client) {
+    wait(c, "#first-run").await;
+    wait(c, "#passphrase").await.send_keys(PASS).await.unwrap();
+    wait(c, "#passphrase-confirm").await.send_keys(PASS).await.unwrap();
+    wait(c, "#create-store").await.click().await.unwrap();
+    wait(c, "#accounts").await;
+}
+
 async fn account_names(client: &Client) -> Vec<String> {
     let mut names = Vec::new();
     for row in client.find_all(Locator::Css("[data-testid=account-row] .account-name")).await.unwrap() {
@@ -35,14 +44,8 @@ async fn account_added_in_the_window_is_read_back_by_the_cli() {
     let app = AppSession::start().await;
     let c = &app.client;
 
-    // First run without a keychain: choose a passphrase.
-    wait(c, "#first-run").await;
-    wait(c, "#passphrase").await.send_keys(PASS).await.unwrap();
-    wait(c, "#passphrase-confirm").await.send_keys(PASS).await.unwrap();
-    wait(c, "#create-store").await.click().await.unwrap();
-
-    // The accounts screen starts with the SANDBOX account.
-    wait(c, "#accounts").await;
+    // First run without a keychain: choose a passphrase; the accounts screen starts with SANDBOX.
+    first_run(c).await;
     wait(c, "[data-testid=sandbox-badge]").await;
     assert_eq!(account_names(c).await, ["Sandbox"]);
 

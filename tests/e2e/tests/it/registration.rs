@@ -7,15 +7,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use wadesk_e2e::{cli, AppSession};
 
-use super::{wait, PASS};
-
-async fn first_run(c: &Client) {
-    wait(c, "#first-run").await;
-    wait(c, "#passphrase").await.send_keys(PASS).await.unwrap();
-    wait(c, "#passphrase-confirm").await.send_keys(PASS).await.unwrap();
-    wait(c, "#create-store").await.click().await.unwrap();
-    wait(c, "#accounts").await;
-}
+use super::{first_run, wait, PASS};
 
 /// Waits until `css` has attribute `name` equal to `value` (in the current frame).
 async fn wait_attr(c: &Client, css: &str, name: &str, value: &str) {

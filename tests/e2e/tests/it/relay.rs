@@ -9,18 +9,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use wadesk_e2e::{bin, cli, AppSession};
 
-use super::{wait, PASS};
+use super::{first_run, wait, PASS};
 
 const ADMIN_TOKEN: &str = "e2e-relay-admin-token-8c41f07d";
-
-/// Creates the store with a passphrase and waits for the accounts screen.
-async fn first_run(c: &Client) {
-    wait(c, "#first-run").await;
-    wait(c, "#passphrase").await.send_keys(PASS).await.unwrap();
-    wait(c, "#passphrase-confirm").await.send_keys(PASS).await.unwrap();
-    wait(c, "#create-store").await.click().await.unwrap();
-    wait(c, "#accounts").await;
-}
 
 async fn text(c: &Client, css: &str) -> String {
     wait(c, css).await.text().await.unwrap()

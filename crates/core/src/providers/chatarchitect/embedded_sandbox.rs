@@ -7,13 +7,13 @@
 //! whichever binds the port first hosts it and the other uses it (sessions live in the host's
 //! memory, as they would on a provider's server).
 
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use crate::error::Result;
+use crate::loopback::{bind_preferred, Bound};
 use crate::secret::Secret;
 
 /// A sandbox this process serves, or one another process on this machine serves.
@@ -27,20 +27,11 @@ impl EmbeddedSandbox {
     /// Serves the sandbox on `127.0.0.1:preferred_port` (or a free port), or finds this install's
     /// sandbox already served there by another process (it accepts our partner token).
     pub async fn start(partner_token: &Secret, preferred_port: Option<u16>) -> Result<EmbeddedSandbox> {
-        let listener = match preferred_port {
-            Some(port) => match tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                    if serves_our_sandbox(port, partner_token).await {
-                        return Ok(EmbeddedSandbox { port, stop: None });
-                    }
-                    tracing::warn!(port, "the embedded sandbox's port is taken by something else; moving");
-                    tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?
-                }
-                Err(e) => return Err(e.into()),
-            },
-            None => tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?,
-        };
+        let listener =
+            match bind_preferred(preferred_port, "embedded sandbox", |p| serves_our_sandbox(p, partner_token)).await? {
+                Bound::Here(l) => l,
+                Bound::Elsewhere(port) => return Ok(EmbeddedSandbox { port, stop: None }),
+            };
         let port = listener.local_addr()?.port();
         let config = wadesk_sandbox::SandboxConfig {
             partner_tokens: vec![partner_token.expose().to_owned()],

@@ -16,7 +16,7 @@ use ts_rs::TS;
 use super::embedded_sandbox::EmbeddedSandbox;
 use super::partner_api::{CreateSession, PartnerApi, RetryOutcome};
 use super::registration::{origin_of, Completion, CompletionSource, NewSession, RegistrationStatus, RegistrationView};
-use super::settings::RegistrationMode;
+use super::settings::{RegistrationMode, RegistrationSettings};
 use super::LANGUAGES;
 use crate::error::{Error, ProviderFailure, Result};
 use crate::secret::Secret;
@@ -48,27 +48,25 @@ impl Registrations {
 
     /// The embedded sandbox's base URL, starting it if needed (for demos, the CLI and tests).
     pub async fn sandbox_url(&self) -> Result<String> {
-        let token = self.store.registration_settings_full()?.sandbox_token;
-        Ok(self.sandbox(&token).await?.0)
+        self.sandbox(&self.store.registration_settings_full()?).await
     }
 
-    async fn sandbox(&self, token: &Secret) -> Result<(String, bool)> {
+    async fn sandbox(&self, settings: &RegistrationSettings) -> Result<String> {
         let mut guard = self.sandbox.lock().await;
         if guard.is_none() {
-            let port = self.store.registration_settings_full()?.sandbox_port;
-            let sandbox = EmbeddedSandbox::start(token, port).await?;
+            let sandbox = EmbeddedSandbox::start(&settings.sandbox_token, settings.sandbox_port).await?;
             self.store.set_sandbox_port(sandbox.port())?;
             *guard = Some(sandbox);
         }
         let s = guard.as_ref().ok_or_else(|| Error::Internal("sandbox vanished".into()))?;
-        Ok((s.url(), s.hosted_here()))
+        Ok(s.url())
     }
 
-    async fn api(&self, mode: RegistrationMode) -> Result<PartnerApi> {
-        let settings = self.store.registration_settings_full()?;
+    /// The Partner API of `mode`, with the settings already loaded by the caller.
+    async fn api(&self, mode: RegistrationMode, settings: RegistrationSettings) -> Result<PartnerApi> {
         match mode {
             RegistrationMode::Sandbox => {
-                let (url, _) = self.sandbox(&settings.sandbox_token).await?;
+                let url = self.sandbox(&settings).await?;
                 PartnerApi::new(&url, settings.sandbox_token)
             }
             RegistrationMode::Partner => match (settings.partner_base_url, settings.partner_token) {
@@ -78,6 +76,12 @@ impl Registrations {
                 )),
             },
         }
+    }
+
+    /// The Partner API a recorded session belongs to.
+    async fn api_of(&self, id: &str) -> Result<PartnerApi> {
+        let mode = self.store.registration_mode(id)?;
+        self.api(mode, self.store.registration_settings_full()?).await
     }
 
     /// Creates a session on the current endpoint and records it.
@@ -101,8 +105,9 @@ impl Registrations {
         let webhook_url = Secret::new(format!("{}/chatarchitect/registration", channel.hook_url.expose()));
         let partner_state = Alphanumeric.sample_string(&mut rand::rng(), 32);
         let partner_user_id = opts.account_id.clone().unwrap_or_else(|| format!("new-{}", uuid::Uuid::new_v4()));
-        let mode = self.store.registration_settings_full()?.mode;
-        let api = self.api(mode).await?;
+        let settings = self.store.registration_settings_full()?;
+        let mode = settings.mode;
+        let api = self.api(mode, settings).await?;
         let created = api
             .create_session(&CreateSession {
                 parent_origin: &parent_origin,
@@ -136,18 +141,14 @@ impl Registrations {
     /// Asks the provider for the session's result (the fallback when the webhook is late or lost)
     /// and stores credentials if it is completed. Idempotent.
     pub async fn refresh(&self, id: &str) -> Result<RegistrationView> {
-        let mode = self.store.registration_mode(id)?;
-        let api = self.api(mode).await?;
-        let result = match api.result(id).await {
+        let result = match self.api_of(id).await?.result(id).await {
             Ok(r) => r,
             Err(e) => {
                 self.store.set_registration_error(id, &e.to_string())?;
                 return Err(e);
             }
         };
-        let status = RegistrationStatus::parse(&result.status).ok_or_else(|| {
-            Error::Provider(ProviderFailure::BadAnswer, format!("result: unknown status {:?}", result.status))
-        })?;
+        let status = parse_status(&result.status)?;
         if status == RegistrationStatus::Completed {
             let (Some(app_id), Some(app_secret)) = (result.app_id, result.app_secret) else {
                 return Err(Error::Provider(
@@ -172,11 +173,8 @@ impl Registrations {
     /// The provider's status of a session without taking credentials from it (records any
     /// in-progress status). For waiting loops that want the webhook to deliver the credentials.
     pub async fn provider_status(&self, id: &str) -> Result<RegistrationStatus> {
-        let mode = self.store.registration_mode(id)?;
-        let result = self.api(mode).await?.result(id).await?;
-        let status = RegistrationStatus::parse(&result.status).ok_or_else(|| {
-            Error::Provider(ProviderFailure::BadAnswer, format!("result: unknown status {:?}", result.status))
-        })?;
+        let result = self.api_of(id).await?.result(id).await?;
+        let status = parse_status(&result.status)?;
         if status != RegistrationStatus::Completed {
             self.store.set_registration_status(id, status, None)?;
         }
@@ -207,13 +205,18 @@ impl Registrations {
 
     /// Asks the provider to send the completion webhook again (409 before completion).
     pub async fn retry_webhook(&self, id: &str) -> Result<RetryOutcome> {
-        let mode = self.store.registration_mode(id)?;
-        let outcome = self.api(mode).await?.retry_webhook(id).await;
+        let outcome = self.api_of(id).await?.retry_webhook(id).await;
         if let Err(e) = &outcome {
             self.store.set_registration_error(id, &e.to_string())?;
         }
         outcome
     }
+}
+
+/// A status as `result` spells it; anything else is an answer we cannot use.
+fn parse_status(status: &str) -> Result<RegistrationStatus> {
+    RegistrationStatus::parse(status)
+        .ok_or_else(|| Error::Provider(ProviderFailure::BadAnswer, format!("result: unknown status {status:?}")))
 }
 
 /// The provider's answer is external input too: the id goes into URLs and the iframe URL into the

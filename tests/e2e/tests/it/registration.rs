@@ -97,23 +97,26 @@ async fn fill_to_meta_step(c: &Client) {
 /// Clicks "Connect WhatsApp" in the frame and answers the Meta popup with `button`.
 async fn meta_popup(c: &Client, button: &str) {
     let main = c.window().await.unwrap();
-    let before = c.windows().await.unwrap().len();
+    // Handles open before the click: a popup from an earlier round may still be closing.
+    let before = c.windows().await.unwrap();
     enter_registration(c).await;
     click(c, "button#connect-whatsapp").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let popup = loop {
-        let windows = c.windows().await.unwrap();
-        if windows.len() > before {
-            break windows.into_iter().find(|w| *w != main).unwrap();
+        if let Some(new) = c.windows().await.unwrap().into_iter().find(|w| !before.contains(w)) {
+            break new;
         }
         assert!(Instant::now() < deadline, "the Meta signup popup never opened");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    c.switch_to_window(popup).await.unwrap();
+    c.switch_to_window(popup.clone()).await.unwrap();
     wait(c, "#meta-signup").await;
-    wait(c, &format!("button#{button}")).await.click().await.unwrap();
-    // The popup closes itself; go back to the app either way.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    click(c, &format!("button#{button}")).await;
+    // The popup closes itself once the sandbox has the outcome; wait for that before going on.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.windows().await.unwrap().contains(&popup) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.switch_to_window(main).await.unwrap();
     top(c).await;
 }

@@ -16,6 +16,7 @@ mod channels;
 pub mod config;
 mod embed;
 mod error;
+mod identity;
 mod ingest;
 pub mod sqlite_store;
 pub mod store;
@@ -52,6 +53,8 @@ pub struct RelayState<S> {
     store: Arc<S>,
     config: Config,
     limiter: DefaultKeyedRateLimiter<String>,
+    /// Only when embedded in a desktop: answers `/_wadesk/identity` (see `identity.rs`).
+    loopback_identity: Option<wadesk_loopback_identity::Responder>,
 }
 
 impl<S> std::fmt::Debug for RelayState<S> {
@@ -63,10 +66,25 @@ impl<S> std::fmt::Debug for RelayState<S> {
 impl<S: EventStore> RelayState<S> {
     /// State over `store` with `config`.
     pub fn new(store: Arc<S>, config: Config) -> Arc<Self> {
+        Self::build(store, config, None)
+    }
+
+    /// State for a relay embedded in a desktop on loopback: it also answers the install's
+    /// identity challenges, so the install's other processes can tell it from a squatter on its
+    /// port before they send it their client key.
+    pub fn embedded(store: Arc<S>, config: Config, identity: wadesk_loopback_identity::Responder) -> Arc<Self> {
+        Self::build(store, config, Some(identity))
+    }
+
+    fn build(
+        store: Arc<S>,
+        config: Config,
+        loopback_identity: Option<wadesk_loopback_identity::Responder>,
+    ) -> Arc<Self> {
         let rate = NonZeroU32::new(config.rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        Arc::new(RelayState { store, config, limiter })
+        Arc::new(RelayState { store, config, limiter, loopback_identity })
     }
 
     /// The store.
@@ -80,6 +98,7 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
     let body_limit = state.config.body_limit;
     Router::new()
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+        .route(wadesk_loopback_identity::PATH, get(identity::answer::<S>))
         .route("/embed/registration", get(embed::html))
         .route("/embed/registration.js", get(embed::script))
         .route("/embed/registration.css", get(embed::style))

@@ -50,6 +50,30 @@ fn post(path: &str, body: impl Into<Body>) -> Request<Body> {
 }
 
 #[tokio::test]
+async fn only_an_embedded_relay_answers_identity_challenges() {
+    use wadesk_loopback_identity::{Challenge, IdentityKey, Responder, Service};
+    let challenge = Challenge::new();
+    let standalone = relay(Config::default());
+    let (status, body) = call(&standalone, Request::get(challenge.path_and_query()).body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.len()), (StatusCode::NOT_FOUND, 0));
+
+    let key = IdentityKey::random();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let embedded = Relay {
+        state: RelayState::embedded(store, Config::default(), Responder::new(key.clone(), Service::Relay, 8787)),
+        dir,
+    };
+    let (status, body) = call(&embedded, Request::get(challenge.path_and_query()).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(challenge.verify(&key, Service::Relay, 8787, v["proof"].as_str().unwrap()));
+    let (status, body) = call(&embedded, Request::get("/_wadesk/identity?nonce=00").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["status"], "error");
+}
+
+#[tokio::test]
 async fn healthz_answers_ok_with_the_version() {
     let r = relay(Config::default());
     let (status, body) = call(&r, Request::get("/healthz").body(Body::empty()).unwrap()).await;

@@ -19,8 +19,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{routing::get, Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a sandbox behaves. One typed struct, built once; [`Sandbox::new`] takes it as given.
 #[derive(Clone)]
@@ -36,6 +39,10 @@ pub struct SandboxConfig {
     pub session_ttl: Duration,
     /// Delays before webhook attempts 2..=N (default 2 s, 10 s, 30 s, 60 s: five attempts).
     pub webhook_backoff: Vec<Duration>,
+    /// Set by a desktop that embeds the sandbox: answers `/_wadesk/identity` challenges so the
+    /// install's other processes can tell this sandbox from a squatter on its port before they
+    /// send it the partner token. `None` (the standalone binary): the route answers 404.
+    pub loopback_identity: Option<wadesk_loopback_identity::Responder>,
 }
 
 impl Default for SandboxConfig {
@@ -45,7 +52,45 @@ impl Default for SandboxConfig {
             public_url: "http://127.0.0.1:8790".to_owned(),
             session_ttl: Duration::from_secs(24 * 3600),
             webhook_backoff: [2, 10, 30, 60].into_iter().map(Duration::from_secs).collect(),
+            loopback_identity: None,
         }
+    }
+}
+
+/// Longest session lifetime the binary accepts.
+pub const MAX_SESSION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Longest delay before one webhook retry.
+pub const MAX_WEBHOOK_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+/// Most webhook retries after the first attempt.
+pub const MAX_WEBHOOK_RETRIES: usize = 20;
+
+impl SandboxConfig {
+    /// Checks every value against its allowed range; the message names the setting and the range.
+    /// The standalone binary refuses a config that fails this. [`Sandbox::new`] does not: it
+    /// saturates instead (a huge TTL means sessions never expire), so a library user never gets a
+    /// panic.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.session_ttl < Duration::from_secs(1) || self.session_ttl > MAX_SESSION_TTL {
+            return Err(format!(
+                "session TTL must be between 1 s and {} days, not {} s",
+                MAX_SESSION_TTL.as_secs() / 86_400,
+                self.session_ttl.as_secs()
+            ));
+        }
+        if self.webhook_backoff.len() > MAX_WEBHOOK_RETRIES {
+            return Err(format!(
+                "webhook backoff: at most {MAX_WEBHOOK_RETRIES} retries, not {}",
+                self.webhook_backoff.len()
+            ));
+        }
+        if let Some(d) = self.webhook_backoff.iter().find(|d| **d > MAX_WEBHOOK_BACKOFF) {
+            return Err(format!(
+                "webhook backoff: each delay must be between 0 and {} s, not {} s",
+                MAX_WEBHOOK_BACKOFF.as_secs(),
+                d.as_secs()
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -57,6 +102,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("public_url", &self.public_url)
             .field("session_ttl", &self.session_ttl)
             .field("webhook_backoff", &self.webhook_backoff)
+            .field("loopback_identity", &self.loopback_identity.is_some())
             .finish()
     }
 }
@@ -114,8 +160,31 @@ pub struct Health {
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
+        .route(wadesk_loopback_identity::PATH, get(identity))
         .merge(chatarchitect::routes())
         .with_state(sandbox)
+}
+
+#[derive(Deserialize)]
+struct IdentityQuery {
+    #[serde(default)]
+    nonce: String,
+}
+
+/// `GET /_wadesk/identity?nonce=…`: the embedding desktop's proof of identity (see
+/// `wadesk-loopback-identity`); 404 when not embedded, 400 for a malformed nonce.
+async fn identity(State(sandbox): State<Arc<Sandbox>>, Query(q): Query<IdentityQuery>) -> Response {
+    let Some(responder) = &sandbox.config.loopback_identity else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match responder.answer(&q.nonce) {
+        Some(proof) => Json(serde_json::json!({ "proof": proof })).into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "status": "error", "message": "nonce must be 64 hex characters" })),
+        )
+            .into_response(),
+    }
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves, then lets requests in flight finish.
@@ -155,6 +224,32 @@ mod tests {
             serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
         assert_eq!(body["status"], "ok");
         assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    }
+
+    #[tokio::test]
+    async fn identity_challenges_are_answered_only_when_embedded() {
+        use wadesk_loopback_identity::{Challenge, IdentityKey, Responder, Service};
+        let get = |app: Router, uri: String| async move {
+            let res = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+            let status = res.status();
+            (status, res.into_body().collect().await.unwrap().to_bytes())
+        };
+        let challenge = Challenge::new();
+        assert_eq!(get(app(), challenge.path_and_query()).await.0, StatusCode::NOT_FOUND);
+
+        let key = IdentityKey::random();
+        let embedded = router(Sandbox::new(SandboxConfig {
+            loopback_identity: Some(Responder::new(key.clone(), Service::Sandbox, 4321)),
+            ..SandboxConfig::default()
+        }));
+        let (status, body) = get(embedded.clone(), challenge.path_and_query()).await;
+        assert_eq!(status, StatusCode::OK);
+        let proof: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(challenge.verify(&key, Service::Sandbox, 4321, proof["proof"].as_str().unwrap()));
+        assert!(!challenge.verify(&key, Service::Relay, 4321, proof["proof"].as_str().unwrap()));
+        let (status, body) = get(embedded, "/_wadesk/identity?nonce=zz".into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["status"], "error");
     }
 
     #[tokio::test]

@@ -58,15 +58,21 @@ async fn main() -> anyhow::Result<()> {
         );
         std::process::exit(2);
     }
+    let mut config = SandboxConfig {
+        partner_tokens: tokens,
+        public_url: String::new(),
+        session_ttl: Duration::from_secs(args.session_ttl_secs),
+        webhook_backoff: args.webhook_backoff_secs.iter().copied().map(Duration::from_secs).collect(),
+        loopback_identity: None,
+    };
+    if let Err(message) = config.validate() {
+        eprintln!("wadesk-sandbox: {message}");
+        std::process::exit(2);
+    }
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let public_url = public_url(args.public_url.as_deref(), listener.local_addr()?)?;
-    let config = SandboxConfig {
-        partner_tokens: tokens,
-        public_url: public_url.clone(),
-        session_ttl: Duration::from_secs(args.session_ttl_secs),
-        webhook_backoff: args.webhook_backoff_secs.iter().copied().map(Duration::from_secs).collect(),
-    };
+    config.public_url = public_url.clone();
     tracing::info!(url = %public_url, addr = %listener.local_addr()?, partners = config.partner_tokens.len(), "sandbox listening");
     wadesk_sandbox::serve(listener, Sandbox::new(config), shutdown()).await?;
     Ok(())

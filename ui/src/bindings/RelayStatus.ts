@@ -41,4 +41,9 @@ caught_up: boolean,
 /**
  * The last connection error, for the indicator's tooltip.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * Something the user should know that is not an error, e.g. that the embedded relay had to
+ * move to another port (and the hook URL changed) because another program held its port.
+ */
+notice: string | null, };

@@ -55,6 +55,7 @@ export function relayStatus(overrides: Partial<RelayStatus> = {}): RelayStatus {
     last_event_at: null,
     caught_up: true,
     last_error: null,
+    notice: null,
     ...overrides,
   };
 }

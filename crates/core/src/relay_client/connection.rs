@@ -65,6 +65,9 @@ pub struct RelayStatus {
     pub caught_up: bool,
     /// The last connection error, for the indicator's tooltip.
     pub last_error: Option<String>,
+    /// Something the user should know that is not an error, e.g. that the embedded relay had to
+    /// move to another port (and the hook URL changed) because another program held its port.
+    pub notice: Option<String>,
 }
 
 /// What the loop needs to connect.

@@ -3,13 +3,14 @@
 //!
 //! It keeps its preferred port across launches, so hook URLs stay valid. When the app and the CLI
 //! run at once, whichever process binds the port first hosts the relay and the other streams from it
-//! as a client.
+//! as a client, once the relay there has proved it is this install's (see `crate::loopback`).
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
+use wadesk_loopback_identity::{IdentityKey, Responder, Service};
 use wadesk_relay::{Config, RelayState, SqliteStore};
 
 use crate::error::{Error, Result};
@@ -21,6 +22,7 @@ use crate::secret::Secret;
 pub struct EmbeddedRelay {
     addr: SocketAddr,
     admin_token: Secret,
+    moved_from: Option<u16>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -29,16 +31,17 @@ pub struct EmbeddedRelay {
 pub enum Hosting {
     /// This process serves it.
     Here(EmbeddedRelay),
-    /// Another process of this machine already serves on the preferred port.
+    /// Another process of this install already serves on the preferred port (it proved it).
     Elsewhere(u16),
 }
 
 impl EmbeddedRelay {
     /// Serves the relay from `dir` on `127.0.0.1:preferred_port`, or on a free port when none is
-    /// preferred or the preferred one is taken by something that is not a Wadesk relay.
-    pub async fn start(dir: &Path, preferred_port: Option<u16>) -> Result<Hosting> {
-        let listener = match bind_preferred(preferred_port, "embedded relay", is_wadesk_relay).await? {
-            Bound::Here(l) => l,
+    /// preferred or the preferred one is held by something that cannot prove it is this install's
+    /// relay (`identity` is the install's loopback key).
+    pub async fn start(dir: &Path, preferred_port: Option<u16>, identity: &IdentityKey) -> Result<Hosting> {
+        let (listener, moved_from) = match bind_preferred(preferred_port, Service::Relay, identity).await? {
+            Bound::Here { listener, moved_from } => (listener, moved_from),
             Bound::Elsewhere(port) => return Ok(Hosting::Elsewhere(port)),
         };
         let addr = listener.local_addr()?;
@@ -50,7 +53,8 @@ impl EmbeddedRelay {
             burst: 10_000,
             ..Config::default()
         };
-        let state = RelayState::new(Arc::new(store), config);
+        let responder = Responder::new(identity.clone(), Service::Relay, addr.port());
+        let state = RelayState::embedded(Arc::new(store), config, responder);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(wadesk_relay::purge_loop(state.clone(), std::time::Duration::from_secs(600)));
         tokio::spawn(async move {
@@ -63,7 +67,7 @@ impl EmbeddedRelay {
             }
         });
         tracing::info!(%addr, "embedded relay listening");
-        Ok(Hosting::Here(EmbeddedRelay { addr, admin_token, stop: Some(stop) }))
+        Ok(Hosting::Here(EmbeddedRelay { addr, admin_token, moved_from, stop: Some(stop) }))
     }
 
     /// The loopback address it serves on.
@@ -74,6 +78,11 @@ impl EmbeddedRelay {
     /// Its base URL.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The preferred port, when something else held it and the relay moved.
+    pub fn moved_from(&self) -> Option<u16> {
+        self.moved_from
     }
 
     /// The admin token of this run (random per start; only used to create the install's channel).
@@ -95,15 +104,4 @@ fn wadesk_relay_admin_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-async fn is_wadesk_relay(port: u16) -> bool {
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let Ok(client) = reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)).build() else {
-        return false;
-    };
-    match client.get(url).send().await {
-        Ok(res) => res.json::<serde_json::Value>().await.is_ok_and(|v| v["status"] == "ok" && v["version"].is_string()),
-        Err(_) => false,
-    }
 }

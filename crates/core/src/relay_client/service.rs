@@ -105,9 +105,11 @@ impl RelayService {
     pub async fn start(store: Arc<Store>, relay_dir: &Path) -> Result<RelayService> {
         let http = http()?;
         let mut embedded = None;
+        let mut notice = None;
+        let identity = store.loopback_identity_key()?;
         let channel = match store.relay_channel()? {
             None => {
-                let Hosting::Here(relay) = EmbeddedRelay::start(relay_dir, None).await? else {
+                let Hosting::Here(relay) = EmbeddedRelay::start(relay_dir, None, &identity).await? else {
                     return Err(Error::Internal("a fresh embedded relay cannot be hosted elsewhere".into()));
                 };
                 let port = relay.addr().port();
@@ -118,8 +120,16 @@ impl RelayService {
                 channel
             }
             Some(mut channel) if channel.mode == RelayMode::Embedded => {
-                match EmbeddedRelay::start(relay_dir, channel.port).await? {
+                match EmbeddedRelay::start(relay_dir, channel.port, &identity).await? {
                     Hosting::Here(relay) => {
+                        if let Some(port) = relay.moved_from() {
+                            notice = Some(format!(
+                                "Another program holds port {port}, where this install's relay used to listen, and \
+                                 could not prove it belongs to this install, so the relay moved to port {} and \
+                                 the hook URL changed. Nothing was sent to that program.",
+                                relay.addr().port()
+                            ));
+                        }
                         if Some(relay.addr().port()) != channel.port {
                             let old = channel.relay_url.clone();
                             channel.relay_url = relay.url();
@@ -149,6 +159,7 @@ impl RelayService {
             last_event_at: store.last_webhook_applied_at()?,
             caught_up: false,
             last_error: None,
+            notice,
         };
         let (status_tx, status) = watch::channel(initial);
         let (stop, stop_rx) = watch::channel(false);

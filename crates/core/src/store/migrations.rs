@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_accounts.sql")),
     (2, include_str!("migrations/0002_relay.sql")),
     (3, include_str!("migrations/0003_registration.sql")),
+    (4, include_str!("migrations/0004_loopback_identity.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

@@ -4,6 +4,7 @@
 
 mod bindings;
 mod keychain;
+mod loopback;
 mod registration;
 mod relay;
 mod store;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use wadesk_sandbox::SandboxConfig;
 
 use crate::support::*;
 
@@ -259,4 +260,31 @@ async fn sessions_expire_after_their_ttl() {
     assert!(page.text().contains("data-testid=\"expired\""));
     let complete = h.call(Method::POST, &format!("/_sandbox/registrations/{id}/complete"), Some(TOKEN), None).await;
     assert_eq!(complete.assert_error(409), "Registration has expired");
+}
+
+#[tokio::test]
+async fn a_huge_session_ttl_still_answers_create_session() {
+    // The standalone binary refuses such a TTL; a library user who passes one gets sessions that
+    // never expire instead of a panic that drops the connection.
+    let h = Harness::with(SandboxConfig { session_ttl: Duration::from_secs(u64::MAX), ..config(&[]) });
+    let v = h.create(HOOK).await;
+    let expires: DateTime<Utc> = DateTime::parse_from_rfc3339(v["expires_at"].as_str().unwrap()).unwrap().into();
+    assert!(expires > Utc::now() + chrono::Duration::days(365 * 100), "{expires}");
+    assert_eq!(h.status(v["registration_id"].as_str().unwrap()).await, "started");
+}
+
+#[test]
+fn out_of_range_settings_are_refused_with_the_allowed_range() {
+    let bad = [
+        SandboxConfig { session_ttl: Duration::from_secs(u64::MAX), ..config(&[]) },
+        SandboxConfig { session_ttl: Duration::ZERO, ..config(&[]) },
+        SandboxConfig { webhook_backoff: vec![Duration::from_secs(u64::MAX)], ..config(&[]) },
+        SandboxConfig { webhook_backoff: vec![Duration::from_secs(1); 100], ..config(&[]) },
+    ];
+    for c in bad {
+        let message = c.validate().expect_err("refused");
+        assert!(message.contains("between") || message.contains("at most"), "{message}");
+    }
+    assert_eq!(config(&[50, 50]).validate(), Ok(()));
+    assert_eq!(SandboxConfig::default().validate(), Ok(()));
 }

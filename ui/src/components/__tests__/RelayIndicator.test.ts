@@ -127,6 +127,16 @@ describe("Relay panel", () => {
     expect(screen.getByTestId("relay-indicator")).toHaveFocus();
   });
 
+  it("shows why the embedded relay moved to another port", async () => {
+    const notice = "Another program holds port 47123, where this install's relay used to listen";
+    routeCommands({ relay_status: () => relayStatus({ notice }) });
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel();
+    expect(within(panel).getByTestId("relay-notice")).toHaveTextContent(notice);
+    expect(within(panel).queryByTestId("relay-last-error")).not.toBeInTheDocument();
+  });
+
   it("says when no event arrived yet", async () => {
     routeCommands({ relay_status: () => relayStatus({ last_event_at: null }) });
     render(RelayIndicator);

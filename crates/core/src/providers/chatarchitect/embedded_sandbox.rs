@@ -4,13 +4,14 @@
 //! It is the same router as the standalone `wadesk-sandbox` server, with a partner token that is
 //! random per install (kept in the encrypted store) so its webhooks are signed and verified exactly
 //! like the real ones. It keeps its port across launches; when the app and the CLI run at once,
-//! whichever binds the port first hosts it and the other uses it (sessions live in the host's
-//! memory, as they would on a provider's server).
+//! whichever binds the port first hosts it and the other uses it, once it has proved it is this
+//! install's sandbox (see `crate::loopback`): the partner token goes to nothing else. Sessions live
+//! in the host's memory, as they would on a provider's server.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
+use wadesk_loopback_identity::{IdentityKey, Responder, Service};
 
 use crate::error::Result;
 use crate::loopback::{bind_preferred, Bound};
@@ -25,17 +26,22 @@ pub struct EmbeddedSandbox {
 
 impl EmbeddedSandbox {
     /// Serves the sandbox on `127.0.0.1:preferred_port` (or a free port), or finds this install's
-    /// sandbox already served there by another process (it accepts our partner token).
-    pub async fn start(partner_token: &Secret, preferred_port: Option<u16>) -> Result<EmbeddedSandbox> {
-        let listener =
-            match bind_preferred(preferred_port, "embedded sandbox", |p| serves_our_sandbox(p, partner_token)).await? {
-                Bound::Here(l) => l,
-                Bound::Elsewhere(port) => return Ok(EmbeddedSandbox { port, stop: None }),
-            };
+    /// sandbox already served there by another process (it proved it holds `identity`, the
+    /// install's loopback key).
+    pub async fn start(
+        partner_token: &Secret,
+        preferred_port: Option<u16>,
+        identity: &IdentityKey,
+    ) -> Result<EmbeddedSandbox> {
+        let listener = match bind_preferred(preferred_port, Service::Sandbox, identity).await? {
+            Bound::Here { listener, .. } => listener,
+            Bound::Elsewhere(port) => return Ok(EmbeddedSandbox { port, stop: None }),
+        };
         let port = listener.local_addr()?.port();
         let config = wadesk_sandbox::SandboxConfig {
             partner_tokens: vec![partner_token.expose().to_owned()],
             public_url: format!("http://127.0.0.1:{port}"),
+            loopback_identity: Some(Responder::new(identity.clone(), Service::Sandbox, port)),
             ..wadesk_sandbox::SandboxConfig::default()
         };
         let sandbox = wadesk_sandbox::Sandbox::new(config);
@@ -73,16 +79,5 @@ impl Drop for EmbeddedSandbox {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-/// A sandbox that knows our token answers `result` without an id with 400 (bad request), where any
-/// other server answers 401, 404 or not at all.
-async fn serves_our_sandbox(port: u16, token: &Secret) -> bool {
-    let Ok(client) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else { return false };
-    match client.get(format!("http://127.0.0.1:{port}/partner?action=result")).bearer_auth(token.expose()).send().await
-    {
-        Ok(res) => res.status() == reqwest::StatusCode::BAD_REQUEST,
-        Err(_) => false,
     }
 }

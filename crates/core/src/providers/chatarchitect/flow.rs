@@ -54,7 +54,8 @@ impl Registrations {
     async fn sandbox(&self, settings: &RegistrationSettings) -> Result<String> {
         let mut guard = self.sandbox.lock().await;
         if guard.is_none() {
-            let sandbox = EmbeddedSandbox::start(&settings.sandbox_token, settings.sandbox_port).await?;
+            let identity = self.store.loopback_identity_key()?;
+            let sandbox = EmbeddedSandbox::start(&settings.sandbox_token, settings.sandbox_port, &identity).await?;
             self.store.set_sandbox_port(sandbox.port())?;
             *guard = Some(sandbox);
         }

@@ -207,7 +207,7 @@ impl Session {
             request,
             lang,
             created_at: now,
-            expires_at: now + ttl,
+            expires_at: expiry(now, ttl),
             step: Status::Started,
             force_expired: false,
             phone: None,
@@ -398,6 +398,16 @@ impl Session {
 /// RFC 3339 with seconds and `+00:00`, as the seed writes `expires_at` and `completed_at`.
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// `now + ttl`, saturating at the last second of year 9999: a TTL that large means "never
+/// expires", and a later date has no RFC 3339 form to answer with.
+fn expiry(now: DateTime<Utc>, ttl: chrono::Duration) -> DateTime<Utc> {
+    let last = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    now.checked_add_signed(ttl).map_or(last, |t| t.min(last))
 }
 
 #[cfg(test)]

@@ -29,14 +29,34 @@ pub(crate) fn parent_origin(raw: &str) -> Result<String, &'static str> {
         return Err("Invalid parent_origin: use scheme, host and optional port only \
                     (no path, trailing slash, query, fragment or user info)");
     }
-    if authority.is_empty() || authority.ends_with(':') || authority.contains(|c: char| c.is_whitespace()) {
+    // Checked on the raw text: the URL parser would silently drop tabs and trailing controls, and
+    // the origin stored would not be the one the partner sent.
+    if authority.is_empty() || authority.ends_with(':') || has_space_or_control(authority) {
         return Err("Invalid parent_origin: not a valid origin");
     }
     let url = Url::parse(raw).map_err(|_| "Invalid parent_origin: not a valid origin")?;
-    if url.host().is_none() {
+    if !url.host().is_some_and(|h| is_browser_host(&h)) {
         return Err("Invalid parent_origin: not a valid origin");
     }
     Ok(url.origin().ascii_serialization())
+}
+
+fn has_space_or_control(s: &str) -> bool {
+    s.contains(|c: char| c.is_whitespace() || c.is_control())
+}
+
+/// A host a page can have as its origin: an IP address, or a DNS name of letter-digit-hyphen
+/// labels (after IDNA, which the URL parser applies). The URL standard lets `*`, `_` and other
+/// characters through as "opaque" domain code points; no browser origin has them.
+fn is_browser_host(host: &Host<&str>) -> bool {
+    let Host::Domain(name) = host else { return true };
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// Checks `webhook_url`.
@@ -54,11 +74,11 @@ pub(crate) fn webhook_url(raw: &str) -> Result<(), &'static str> {
     if !https && !lower.starts_with("http://") {
         return Err(NOT_HTTPS);
     }
-    if raw.contains(|c: char| c.is_whitespace() || c.is_control()) {
+    if has_space_or_control(raw) {
         return Err("Invalid webhook_url: not a valid URL");
     }
     let url = Url::parse(raw).map_err(|_| "Invalid webhook_url: not a valid URL")?;
-    let Some(host) = url.host() else { return Err("Invalid webhook_url: not a valid URL") };
+    let Some(host) = url.host().filter(is_browser_host) else { return Err("Invalid webhook_url: not a valid URL") };
     if !https && !is_loopback(&host) {
         return Err(NOT_HTTPS);
     }
@@ -143,8 +163,21 @@ mod tests {
             "https://partner example",
             " https://partner.example",
             "HTTPS://partner.example",
+            // The URL parser strips trailing C0 controls and removes tabs; the origin would be
+            // stored "cleaned", different from what the partner sent.
+            "https://partner.example\0",
+            "https://partner.example\t",
+            "https://part\tner.example",
+            "https://partner.example\u{7f}",
+            // Not a host a browser could have as an origin.
+            "https://*",
+            "https://*.partner.example",
+            "https://partner_example.com",
+            "https://partner.example.",
+            "https://-partner.example",
+            "https://partner..example",
         ] {
-            assert!(parent_origin(bad).is_err(), "{bad} should be refused");
+            assert!(parent_origin(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
@@ -169,6 +202,9 @@ mod tests {
             "https:// partner.example/h",
             "/relative",
             "",
+            "https://partner.example/h\0",
+            "https://*/h",
+            "https://*.partner.example/h",
         ] {
             assert!(webhook_url(bad).is_err(), "{bad} should be refused");
         }

@@ -26,6 +26,9 @@ pub enum RelayError {
     /// The body is over the configured limit.
     #[error("the body exceeds this relay's limit of {0} bytes")]
     TooLarge(usize),
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive within {} s", .0.as_secs_f64())]
+    BodyTimeout(std::time::Duration),
     /// The event could not be committed; the provider should retry.
     #[error("the event could not be stored; retry later")]
     Unavailable,
@@ -40,12 +43,18 @@ impl IntoResponse for RelayError {
             RelayError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RelayError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RelayError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         let body = Json(serde_json::json!({ "status": "error", "message": self.to_string() }));
         match self {
             RelayError::RateLimited | RelayError::Unavailable => {
                 (status, [(header::RETRY_AFTER, "1")], body).into_response()
+            }
+            // Part of the body may be unread and still on its way, so there is no telling where a
+            // next request would start: close the connection after this answer.
+            RelayError::TooLarge(_) | RelayError::BodyTimeout(_) => {
+                (status, [(header::CONNECTION, "close")], body).into_response()
             }
             _ => (status, body).into_response(),
         }

@@ -91,8 +91,9 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         .route(CHANNELS_PATH, post(channels::create::<S>))
         .route("/v1/channel", get(channels::stats::<S>))
         .route(STREAM_PATH, get(stream::handler::<S>))
-        .route("/h/{token}", post(ingest::hook::<S>))
-        .route("/h/{token}/{*rest}", post(ingest::hook::<S>))
+        // One catch-all for the whole hook namespace: the handler splits the token from the rest
+        // of the raw target itself, since the router's decoded parameters are not what was sent.
+        .route("/h/{*target}", post(ingest::hook::<S>))
         // Bodies reach handlers already buffered within the limit and the deadline; axum's own
         // extractor limit (2 MB by default) must not cut in below ours.
         .layer(DefaultBodyLimit::max(body_limit))

@@ -98,13 +98,9 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         // extractor limit (2 MB by default) must not cut in below ours.
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(body_bounds, body::buffer))
-        // axum answers an over-limit body with plain text; say it in the relay's error shape.
-        .layer(axum::middleware::map_response(move |res: axum::response::Response| async move {
-            if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                return axum::response::IntoResponse::into_response(RelayError::TooLarge(body_limit));
-            }
-            res
-        }))
+        .fallback(error::fallback)
+        // Outermost, so it sees every answer: rejections, 405s and the fallback included.
+        .layer(axum::middleware::map_response(error::shape_rejections))
         .with_state(state)
 }
 

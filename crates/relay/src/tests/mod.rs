@@ -16,6 +16,7 @@ use wadesk_relay_protocol::{open, ChannelKeys, ClientFrame, CreatedChannel, Serv
 use super::*;
 
 mod connections;
+mod errors;
 mod paths;
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";

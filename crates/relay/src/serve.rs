@@ -1,5 +1,5 @@
 //! The accept loop and each connection's HTTP/1.1 settings: the wire tap, time limits on request
-//! heads, and a cap on connections served at once.
+//! heads, half-closed clients, and a cap on connections served at once.
 //!
 //! The cap is a semaphore taken *before* `accept`: past it, new connections stay in the kernel's
 //! listen backlog, unaccepted, so they cost the relay no descriptor (when the backlog is full the
@@ -99,6 +99,10 @@ async fn run_connection(tcp: Held, app: axum::Router, header_timeout: Duration, 
         // as bytes arrive, so it bounds a slow trickle and an idle kept-alive connection too.
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(header_timeout)
+        // A client may shut down its write side once its request is out and still read the
+        // answer; without this hyper takes that EOF for an aborted request and drops the
+        // answer, though the event may already be committed.
+        .half_close(true)
         .serve_connection(io, service)
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);

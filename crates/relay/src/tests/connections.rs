@@ -118,3 +118,21 @@ async fn connections_past_the_cap_wait_unaccepted_until_one_closes_and_streams_c
     drop(ws);
     assert_eq!(read_answer(&mut waiting, BOUND).await.map(|a| a.status), Some(200));
 }
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_reads_the_answer() {
+    let r = relay(Config::default());
+    let keys = ChannelKeys::generate();
+    let ch = create_channel(&r, &keys).await;
+    let addr = serve(&r).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let head = format!("POST {}/half HTTP/1.1\r\nHost: relay\r\nContent-Length: 4\r\n\r\n", ch.hook_path);
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(b"half").await.unwrap();
+    tcp.shutdown().await.unwrap();
+    let answer = read_answer(&mut tcp, BOUND).await.expect("an answer after the write half closed");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let stored = r.state.store().events_after(&ch.channel_id, 0, 10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(open(&keys, &stored[0].1).unwrap().body, b"half");
+}

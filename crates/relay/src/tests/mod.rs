@@ -15,7 +15,9 @@ use wadesk_relay_protocol::{open, ChannelKeys, ClientFrame, CreatedChannel, Serv
 
 use super::*;
 
+mod auth;
 mod connections;
+mod embed;
 mod errors;
 mod paths;
 

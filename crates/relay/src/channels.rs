@@ -12,9 +12,12 @@ use crate::error::RelayError;
 use crate::store::{ChannelStats, EventStore, NewChannel};
 use crate::{tokens, RelayState};
 
-/// The bearer token of a request, if any.
+/// The bearer token of a request, if any. The scheme is matched without regard to case (RFC 9110
+/// §11.1: `bearer` and `BEARER` are `Bearer`), as the sandbox does.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    let (scheme, token) = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// `POST /v1/channels`: creates a channel for a desktop's public key. The hook token and client key

@@ -13,9 +13,12 @@ use axum::http::header::{
 use axum::response::IntoResponse;
 
 /// Registration iframes may be on any http(s) origin the provider uses; this page itself may only
-/// be framed by the app.
+/// be framed by the app, whose webview origin is `tauri://localhost` on Linux and macOS and
+/// `http://tauri.localhost` on Windows — the same two origins the script forwards events to
+/// (`APP_ORIGINS` in registration.js; a test keeps the lists equal). Opened on its own, outside a
+/// frame, the page still loads and shows its error.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; frame-src https: http:; \
-                   base-uri 'none'; form-action 'none'";
+                   frame-ancestors tauri://localhost http://tauri.localhost; base-uri 'none'; form-action 'none'";
 
 fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (

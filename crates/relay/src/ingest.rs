@@ -1,4 +1,10 @@
-//! `POST /h/<hook token>[/<anything>]`: capture, seal, commit, then answer.
+//! `POST /h/<hook token>[/<anything>][?<query>]`: capture, seal, commit, then answer.
+//!
+//! Everything after the token is recorded byte for byte from the request target, still
+//! percent-encoded (`/` when nothing follows). The token is read from the same raw target and
+//! percent-decoded only for the lookup, so `%61` names the same hook as `a` (RFC 3986 §6.2.2.2)
+//! without changing what the desktop sees. The router's path parameters are not used: they are
+//! decoded, and reject a segment that is not UTF-8 once decoded.
 //!
 //! The answer is 200 only after the store has durably committed the sealed event; if it cannot, the
 //! answer is 503 with `Retry-After`, so the provider retries. The body is taken as raw bytes and
@@ -10,10 +16,10 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::{Extension, Json};
-use wadesk_relay_protocol::{seal, CapturedRequest, Header};
+use wadesk_relay_protocol::{seal, CapturedRequest, Header, HOOK_PREFIX};
 
 use crate::error::RelayError;
 use crate::store::EventStore;
@@ -23,7 +29,6 @@ use crate::{now_ms, tokens, RelayState};
 /// The hook handler.
 pub async fn hook<S: EventStore>(
     State(state): State<Arc<RelayState<S>>>,
-    Path(params): Path<Vec<(String, String)>>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -31,19 +36,13 @@ pub async fn hook<S: EventStore>(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, RelayError> {
     let received_at_ms = now_ms();
-    let token = params.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str()).unwrap_or_default();
-    let channel = state.store.channel_by_hook(&tokens::hash(token)).ok_or(RelayError::UnknownHook)?;
+    let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let (token, rest) = split_hook_target(target).ok_or(RelayError::UnknownHook)?;
+    let channel = state.store.channel_by_hook(&tokens::hash(&token)).ok_or(RelayError::UnknownHook)?;
     if state.limiter.check_key(&channel.id).is_err() {
         return Err(RelayError::RateLimited);
     }
-    // Everything after /h/<token>, as received (still percent-encoded), plus the query.
-    let raw_path = uri.path();
-    let after = raw_path.find(token).map(|i| &raw_path[i + token.len()..]).unwrap_or("");
-    let mut path_and_query = if after.is_empty() { "/".to_owned() } else { after.to_owned() };
-    if let Some(q) = uri.query() {
-        path_and_query.push('?');
-        path_and_query.push_str(q);
-    }
+    let path_and_query = if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") };
     let captured = CapturedRequest {
         method: method.as_str().to_owned(),
         path_and_query,
@@ -57,6 +56,16 @@ pub async fn hook<S: EventStore>(
         RelayError::Unavailable
     })?;
     Ok(Json(serde_json::json!({ "status": "ok", "seq": seq })))
+}
+
+/// Splits a raw `/h/<token><rest>` target into the percent-decoded token and `rest` as sent
+/// (empty, or starting with `/` or `?`). `None` when it is not a hook target or the token does not
+/// decode to UTF-8.
+fn split_hook_target(target: &str) -> Option<(std::borrow::Cow<'_, str>, &str)> {
+    let after_prefix = target.strip_prefix(HOOK_PREFIX)?;
+    let (raw_token, rest) = after_prefix.split_at(after_prefix.find(['/', '?']).unwrap_or(after_prefix.len()));
+    let token = percent_encoding::percent_decode_str(raw_token).decode_utf8().ok()?;
+    Some((token, rest))
 }
 
 /// The headers as sent when the tap's head provably belongs to this request (same target, same

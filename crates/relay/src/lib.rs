@@ -6,18 +6,21 @@
 //! - **Byte-exact**: method, path, query, header values and body are kept as received.
 //! - **Sealed at rest**: each event is sealed to the channel's public key before it is stored; the
 //!   relay cannot read what it keeps.
-//! - **Bounded**: body size limit, per-channel rate limit, clear 4xx answers.
+//! - **Bounded**: body size limit, time limits on request heads and bodies, a connection cap,
+//!   per-channel rate limit, clear 4xx answers.
 //!
 //! This crate shares only `wadesk-relay-protocol` with the desktop and links no desktop library, so
 //! it builds and runs on a bare server. The desktop embeds the same router on loopback.
 #![deny(missing_docs)]
 
+mod body;
 mod channels;
 pub mod config;
 mod embed;
 mod error;
 mod identity;
 mod ingest;
+mod serve;
 pub mod sqlite_store;
 pub mod store;
 mod stream;
@@ -35,6 +38,7 @@ use serde::Serialize;
 
 pub use config::Config;
 pub use error::RelayError;
+pub use serve::serve;
 pub use sqlite_store::SqliteStore;
 pub use store::{ChannelStats, EventStore};
 use wadesk_relay_protocol::{CHANNELS_PATH, STREAM_PATH};
@@ -96,6 +100,7 @@ impl<S: EventStore> RelayState<S> {
 /// The relay's HTTP routes.
 pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
     let body_limit = state.config.body_limit;
+    let body_bounds = body::BodyBounds { limit: body_limit, timeout: state.config.body_timeout };
     Router::new()
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
         .route(wadesk_loopback_identity::PATH, get(identity::answer::<S>))
@@ -105,86 +110,17 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         .route(CHANNELS_PATH, post(channels::create::<S>))
         .route("/v1/channel", get(channels::stats::<S>))
         .route(STREAM_PATH, get(stream::handler::<S>))
-        .route("/h/{token}", post(ingest::hook::<S>))
-        .route("/h/{token}/{*rest}", post(ingest::hook::<S>))
+        // One catch-all for the whole hook namespace: the handler splits the token from the rest
+        // of the raw target itself, since the router's decoded parameters are not what was sent.
+        .route("/h/{*target}", post(ingest::hook::<S>))
+        // Bodies reach handlers already buffered within the limit and the deadline; axum's own
+        // extractor limit (2 MB by default) must not cut in below ours.
         .layer(DefaultBodyLimit::max(body_limit))
-        // axum answers an over-limit body with plain text; say it in the relay's error shape.
-        .layer(axum::middleware::map_response(move |res: axum::response::Response| async move {
-            if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                return axum::response::IntoResponse::into_response(RelayError::TooLarge(body_limit));
-            }
-            res
-        }))
+        .layer(axum::middleware::from_fn_with_state(body_bounds, body::buffer))
+        .fallback(error::fallback)
+        // Outermost, so it sees every answer: rejections, 405s and the fallback included.
+        .layer(axum::middleware::map_response(error::shape_rejections))
         .with_state(state)
-}
-
-/// Serves the relay (HTTP/1.1, with WebSocket upgrades) on `listener` until `shutdown` resolves,
-/// then lets open connections finish for up to 10 s.
-///
-/// Each connection's incoming bytes are tapped ([`wire::HeadTap`]) so hooks can record header names
-/// as sent. Accepted sockets get TCP_NODELAY: stream frames and acks are small, and Nagle's
-/// algorithm would hold each one back for an ACK round trip.
-pub async fn serve<S: EventStore>(
-    listener: tokio::net::TcpListener,
-    state: Arc<RelayState<S>>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use tower::ServiceExt;
-    let app = router(state);
-    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
-    let mut connections = tokio::task::JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        while connections.try_join_next().is_some() {}
-        let tcp = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        let _ = tcp.set_nodelay(true);
-        let parser = Arc::new(std::sync::Mutex::new(wire::TapParser::default()));
-        let io = hyper_util::rt::TokioIo::new(wire::HeadTap::new(tcp, parser.clone()));
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-            // hyper hands requests over in wire order, so the oldest parsed head is this request's.
-            if let Some(head) = parser.lock().ok().and_then(|mut p| p.pop()) {
-                req.extensions_mut().insert(wire::WireHead(head));
-            }
-            app.clone().oneshot(req)
-        });
-        let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service).with_upgrades();
-        let mut stop_rx = stop_rx.clone();
-        connections.spawn(async move {
-            let mut conn = std::pin::pin!(conn);
-            let result = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = stop_rx.changed() => {
-                    // Finish the request in flight, then close.
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!("connection ended: {e}");
-            }
-        });
-    }
-    drop(listener);
-    let _ = stopping.send(true);
-    let drained = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        while connections.join_next().await.is_some() {}
-    });
-    if drained.await.is_err() {
-        tracing::warn!("some connections were still open after 10 s and were dropped");
-    }
-    Ok(())
 }
 
 /// Deletes acked events older than the retention period, every `every`, until the task is dropped.

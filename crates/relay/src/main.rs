@@ -13,7 +13,8 @@ use wadesk_relay::{Config, RelayState, SqliteStore};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// TOML file with any of: body_limit, retention (s), rate_per_sec, burst, admin_token, heartbeat (s), dead_after (s).
+    /// TOML file with any of: body_limit, retention (s), rate_per_sec, burst, admin_token, heartbeat (s), dead_after (s),
+    /// header_timeout (s), body_timeout (s), max_connections.
     #[arg(long, env = "WADESK_RELAY_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on. Put it behind a TLS reverse proxy when it faces the internet.
@@ -67,6 +68,7 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
         anyhow::bail!("the admin token must be at least 16 characters");
     }
     anyhow::ensure!(config.body_limit >= 1024, "body_limit must be at least 1024 bytes");
+    config.check_connection_bounds().map_err(anyhow::Error::msg)?;
     Ok(config)
 }
 
@@ -76,6 +78,12 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let args = Args::parse();
+    // Go as far as the hard limit allows before the default connection cap is derived from the
+    // soft one: a public relay needs more than the usual 1024 descriptors.
+    #[cfg(unix)]
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!("could not raise the file-descriptor limit: {e}");
+    }
     let config = load_config(&args)?;
     if config.admin_token.is_none() {
         tracing::warn!("no admin token configured: channel creation is disabled");

@@ -37,9 +37,7 @@ fn bodies_over_the_limit_get_413_and_bodies_at_the_limit_are_stored() {
     assert_eq!(channel.open(&events[0].sealed).body, vec![b'a'; 2048]);
 }
 
-/// Known bug (see the ignore reason): the 413 comes from axum's `DefaultBodyLimit` rejection, which
-/// answers `text/plain` "Failed to buffer the request body: length limit exceeded" instead of the
-/// relay's `{"status":"error","message":…}` and does not say what the limit is.
+/// The 413 is the relay's own, in its error shape, not axum's plain-text "length limit exceeded".
 #[test]
 fn a_413_says_so_in_the_relays_error_shape() {
     let relay = RelayProcess::start(RelayOptions { body_limit: Some(2048), ..RelayOptions::default() });

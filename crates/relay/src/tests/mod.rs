@@ -1,7 +1,8 @@
-//! In-process tests of the relay's HTTP surface (routers driven with `oneshot`, and a real loopback
-//! listener for the WebSocket stream).
+//! In-process tests of the relay's HTTP surface: routers driven with `oneshot`, and a real loopback
+//! listener ([`serve`]) for the WebSocket stream, connection limits and raw HTTP/1.1.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -13,6 +14,12 @@ use tower::ServiceExt;
 use wadesk_relay_protocol::{open, ChannelKeys, ClientFrame, CreatedChannel, ServerFrame};
 
 use super::*;
+
+mod auth;
+mod connections;
+mod embed;
+mod errors;
+mod paths;
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";
 
@@ -267,29 +274,79 @@ async fn stream_sends_the_backlog_in_order_then_live_events_and_records_acks() {
 
 /// Writes raw HTTP/1.1 to the real listener and reads one answer's status code.
 async fn raw_post(stream: &mut tokio::net::TcpStream, head: &str, body: &[u8]) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
+    read_answer(stream, Duration::from_secs(10)).await.expect("an answer within 10 s").status
+}
+
+/// One HTTP/1.1 answer read off a raw socket.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    /// The head as text (status line and header lines).
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// The first value of header `name` (case-insensitive).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// Reads one answer, framed by its Content-Length (every relay answer has one), or `None` when
+/// none is complete within `within`.
+///
+/// # Panics
+/// When the connection closes or fails before a whole answer.
+async fn read_answer<R: tokio::io::AsyncRead + Unpin>(stream: &mut R, within: Duration) -> Option<Answer> {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + within;
     let mut answer = Vec::new();
-    let mut buf = [0u8; 1024];
-    // The relay's answers are small JSON with a Content-Length; read until the whole body is in.
+    let mut buf = [0u8; 4096];
     loop {
-        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf)).await.unwrap().unwrap();
-        assert!(n > 0, "connection closed early: {}", String::from_utf8_lossy(&answer));
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf)).await.ok()?.expect("read the answer");
+        assert!(n > 0, "connection closed before an answer: {:?}", String::from_utf8_lossy(&answer));
         answer.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&answer).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len: usize = text
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            if answer.len() >= end + 4 + len {
-                return text[9..12].parse().unwrap();
-            }
+        let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let head = String::from_utf8_lossy(&answer[..end]).into_owned();
+        let mut parsed = Answer { status: head[9..12].parse().expect("a status code"), head, body: Vec::new() };
+        let len: usize = parsed.header("content-length").map_or(0, |v| v.parse().expect("a Content-Length"));
+        if answer.len() >= end + 4 + len {
+            parsed.body = answer[end + 4..end + 4 + len].to_vec();
+            return Some(parsed);
         }
     }
+}
+
+/// Whether the relay closes (or resets) the connection within `within`; what it sent first.
+async fn closed_within<R: tokio::io::AsyncRead + Unpin>(stream: &mut R, within: Duration) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await.ok()? {
+            Ok(0) | Err(_) => return Some(seen),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Asserts `{"status":"error","message":<non-empty>}` with a JSON content type.
+fn assert_error_shape(what: &str, content_type: Option<&str>, body: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(body);
+    assert_eq!(content_type, Some("application/json"), "{what}: content type of {text:?}");
+    let v: serde_json::Value =
+        serde_json::from_slice(body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {text:?}"));
+    assert_eq!(v["status"], "error", "{what}: {text}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {text}");
+    v
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! `GET /_wadesk/identity?nonce=…`: an embedded relay proves it is this install's own (see
-//! `wadesk-loopback-identity`). A standalone relay has no identity key and answers a bare 404,
-//! like any unknown path.
+//! `wadesk-loopback-identity`). A standalone relay has no identity key and answers 404, like any
+//! unknown path.
 
 use std::sync::Arc;
 

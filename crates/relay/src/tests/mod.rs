@@ -61,8 +61,8 @@ async fn only_an_embedded_relay_answers_identity_challenges() {
     use wadesk_loopback_identity::{Challenge, IdentityKey, Responder, Service};
     let challenge = Challenge::new();
     let standalone = relay(Config::default());
-    let (status, body) = call(&standalone, Request::get(challenge.path_and_query()).body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body.len()), (StatusCode::NOT_FOUND, 0));
+    let (status, _) = call(&standalone, Request::get(challenge.path_and_query()).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     let key = IdentityKey::random();
     let dir = tempfile::tempdir().unwrap();

@@ -53,7 +53,9 @@ macro_rules! binary_frame {
                 postcard::to_stdvec(self).unwrap_or_default()
             }
 
-            /// Decodes a WebSocket binary message.
+            /// Decodes a WebSocket binary message. Safe on arbitrary bytes: an error, never a
+            /// panic, and a length prefix past the input is an error before anything is allocated
+            /// (see `decode_tests`).
             pub fn decode(bytes: &[u8]) -> Result<Self, FrameError> {
                 Ok(postcard::from_bytes(bytes)?)
             }

@@ -97,6 +97,29 @@ async fn channel_creation_needs_the_admin_token_and_a_valid_key() {
 }
 
 #[tokio::test]
+async fn channels_with_low_order_public_keys_are_refused_with_400() {
+    let r = relay(Config::default());
+    // 0, 1, a point of order 8, p-1 (the full list is tested in wadesk-relay-protocol).
+    for b64 in [
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=",
+        "7P///////////////////////////////////////38=",
+    ] {
+        let req = Request::post("/v1/channels")
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::json!({ "public_key": b64 }).to_string()))
+            .unwrap();
+        let (status, body) = call(&r, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b64}: {}", String::from_utf8_lossy(&body));
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["status"], "error", "{v}");
+        assert!(v["message"].as_str().unwrap_or_default().contains("low-order"), "{v}");
+    }
+}
+
+#[tokio::test]
 async fn unknown_hook_is_a_bare_404_and_over_limit_bodies_are_413() {
     let r = relay(Config { body_limit: 2048, ..Config::default() });
     let ch = create_channel(&r, &ChannelKeys::generate()).await;

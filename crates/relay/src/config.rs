@@ -1,41 +1,199 @@
-//! Relay configuration: one typed struct, from flags, environment or a TOML file (see main.rs).
+//! Relay configuration: one typed struct, and the only place its values are checked.
+//!
+//! Values come from a TOML file ([`Config::from_toml_str`]), flags and environment (main.rs), or
+//! code (the desktop's embedded relay). Whatever the source, [`Config::validate`] runs before the
+//! relay uses a value ([`crate::RelayState::new`] refuses an invalid config), so handlers and tasks
+//! can rely on every bound below: no zero interval, no retention that overflows a timestamp.
+//!
+//! Adding a setting: a field with its bounds in the doc comment, its default, an arm in
+//! `set_from_toml`, a line in `validate`, and a name in [`KEYS`].
 
 use std::time::Duration;
 
-/// Everything the relay's behaviour depends on.
-#[derive(Clone, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// Every key a TOML file may hold.
+pub const KEYS: &[&str] =
+    &["body_limit", "retention", "rate_per_sec", "burst", "admin_token", "heartbeat", "dead_after"];
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+/// Everything the relay's behaviour depends on. Build it with struct update syntax over
+/// [`Config::default`], then let [`crate::RelayState::new`] validate it.
+#[derive(Clone)]
 pub struct Config {
-    /// Largest accepted webhook body in bytes (Meta sends up to 3 MB).
+    /// Largest accepted webhook body in bytes: 1 KiB to 8 MiB (default 4 MiB; Meta sends up to
+    /// 3 MB). The ceiling keeps every event frame under the 16 MiB WebSocket frame limit of the
+    /// desktop's client, which would otherwise refuse the frame and never get past that event.
     pub body_limit: usize,
-    /// How long acked events are kept before deletion (covers provider retry windows).
-    #[serde(with = "secs")]
+    /// How long acked events are kept before deletion (covers provider retry windows): 1 hour to
+    /// 3650 days (default 7 days). TOML: seconds.
     pub retention: Duration,
-    /// Sustained webhooks per second accepted per channel.
+    /// Sustained webhooks per second accepted per channel: 1 to 10,000,000 (default 200).
     pub rate_per_sec: u32,
-    /// Burst above the sustained rate.
+    /// Burst above the sustained rate: 1 to 10,000,000 (default 2000).
     pub burst: u32,
-    /// The credential for creating channels; `None` disables channel creation.
+    /// The credential for creating channels, at least 16 characters; `None` disables channel
+    /// creation.
     pub admin_token: Option<String>,
-    /// How often each side pings the other on the stream.
-    #[serde(with = "secs")]
+    /// How often the relay pings each stream: 1 s to 300 s (default 10 s). TOML: seconds.
     pub heartbeat: Duration,
-    /// A stream with no frame from the client for this long is dropped.
-    #[serde(with = "secs")]
+    /// A stream with no frame from the client for this long is dropped: more than `heartbeat`, at
+    /// most 3600 s (default 30 s). TOML: seconds.
     pub dead_after: Duration,
+}
+
+/// Why a configuration was refused. Each message names the key and what it allows.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not TOML.
+    #[error("invalid TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A key the relay does not know (a typo would otherwise be silently ignored).
+    #[error("unknown setting `{0}`; the known ones are: {known}", known = KEYS.join(", "))]
+    UnknownKey(String),
+    /// A value of the wrong TOML type.
+    #[error("`{key}` must be {expected}")]
+    WrongType {
+        /// The setting.
+        key: &'static str,
+        /// What it takes.
+        expected: &'static str,
+    },
+    /// A value outside its range.
+    #[error("`{key}` = {got} is out of range: allowed {allowed}")]
+    OutOfRange {
+        /// The setting.
+        key: &'static str,
+        /// The value given, with its unit.
+        got: String,
+        /// The allowed range, with its unit.
+        allowed: String,
+    },
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            body_limit: 4 * 1024 * 1024,
-            retention: Duration::from_secs(7 * 24 * 3600),
+            body_limit: 4 * MIB as usize,
+            retention: Duration::from_secs(7 * DAY),
             rate_per_sec: 200,
             burst: 2000,
             admin_token: None,
             heartbeat: Duration::from_secs(10),
             dead_after: Duration::from_secs(30),
         }
+    }
+}
+
+impl Config {
+    /// Parses a TOML file's text over the defaults and validates the result. Pure: no I/O, never
+    /// panics, whatever `s` holds.
+    pub fn from_toml_str(s: &str) -> Result<Config, ConfigError> {
+        let table: toml::Table = toml::from_str(s)?;
+        let mut config = Config::default();
+        for (key, value) in &table {
+            config.set_from_toml(key, value)?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn set_from_toml(&mut self, key: &str, value: &toml::Value) -> Result<(), ConfigError> {
+        match key {
+            "body_limit" => self.body_limit = BODY_LIMIT.read("body_limit", value)?,
+            "retention" => self.retention = Duration::from_secs(RETENTION.read("retention", value)?),
+            "rate_per_sec" => self.rate_per_sec = RATE.read("rate_per_sec", value)?,
+            "burst" => self.burst = BURST.read("burst", value)?,
+            "heartbeat" => self.heartbeat = Duration::from_secs(HEARTBEAT.read("heartbeat", value)?),
+            "dead_after" => self.dead_after = Duration::from_secs(DEAD_AFTER.read("dead_after", value)?),
+            "admin_token" => {
+                let token =
+                    value.as_str().ok_or(ConfigError::WrongType { key: "admin_token", expected: "a string" })?;
+                self.admin_token = Some(token.to_owned());
+            }
+            other => return Err(ConfigError::UnknownKey(other.to_owned())),
+        }
+        Ok(())
+    }
+
+    /// Checks every value against its range (see the field docs). Values past a type's range are
+    /// compared as they are, never converted with a cast that could wrap.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        BODY_LIMIT.check("body_limit", u64::try_from(self.body_limit).unwrap_or(u64::MAX))?;
+        RETENTION.check("retention", self.retention.as_secs())?;
+        RATE.check("rate_per_sec", self.rate_per_sec.into())?;
+        BURST.check("burst", self.burst.into())?;
+        HEARTBEAT.check("heartbeat", self.heartbeat.as_secs())?;
+        DEAD_AFTER.check("dead_after", self.dead_after.as_secs())?;
+        if self.dead_after <= self.heartbeat {
+            return Err(ConfigError::OutOfRange {
+                key: "dead_after",
+                got: format!("{} s", self.dead_after.as_secs()),
+                allowed: format!("more than heartbeat ({} s), at most {} s", self.heartbeat.as_secs(), DEAD_AFTER.max),
+            });
+        }
+        if let Some(token) = &self.admin_token {
+            if token.chars().count() < 16 {
+                return Err(ConfigError::OutOfRange {
+                    key: "admin_token",
+                    got: format!("{} characters", token.chars().count()),
+                    allowed: "at least 16 characters".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The inclusive range of one numeric setting, in the unit the TOML file uses.
+struct Bounds {
+    min: u64,
+    max: u64,
+    unit: &'static str,
+    /// The range in words, when the numbers alone are hard to read.
+    human: &'static str,
+}
+
+const BODY_LIMIT: Bounds = Bounds { min: KIB, max: 8 * MIB, unit: "bytes", human: "1 KiB to 8 MiB" };
+const RETENTION: Bounds = Bounds { min: HOUR, max: 3650 * DAY, unit: "s", human: "1 hour to 3650 days" };
+const RATE: Bounds = Bounds { min: 1, max: 10_000_000, unit: "", human: "per second per channel" };
+const BURST: Bounds = Bounds { min: 1, max: 10_000_000, unit: "", human: "per channel" };
+const HEARTBEAT: Bounds = Bounds { min: 1, max: 300, unit: "s", human: "" };
+const DEAD_AFTER: Bounds = Bounds { min: 1, max: HOUR, unit: "s", human: "and more than heartbeat" };
+
+impl Bounds {
+    fn check(&self, key: &'static str, got: u64) -> Result<u64, ConfigError> {
+        if (self.min..=self.max).contains(&got) {
+            return Ok(got);
+        }
+        Err(self.refuse(key, &got.to_string()))
+    }
+
+    fn refuse(&self, key: &'static str, got: &str) -> ConfigError {
+        let mut allowed =
+            format!("{} to {}", self.with_unit(&self.min.to_string()), self.with_unit(&self.max.to_string()));
+        if !self.human.is_empty() {
+            allowed.push_str(&format!(" ({})", self.human));
+        }
+        ConfigError::OutOfRange { key, got: self.with_unit(got), allowed }
+    }
+
+    fn with_unit(&self, n: &str) -> String {
+        if self.unit.is_empty() {
+            n.to_owned()
+        } else {
+            format!("{n} {}", self.unit)
+        }
+    }
+
+    /// A TOML integer in range, as the field's type. TOML integers are i64, so a negative one is
+    /// refused here rather than converted; every maximum fits the field's type.
+    fn read<T: TryFrom<u64>>(&self, key: &'static str, value: &toml::Value) -> Result<T, ConfigError> {
+        let n = value.as_integer().ok_or(ConfigError::WrongType { key, expected: "an integer" })?;
+        let n = u64::try_from(n).map_err(|_| self.refuse(key, &n.to_string()))?;
+        T::try_from(self.check(key, n)?).map_err(|_| self.refuse(key, &n.to_string()))
     }
 }
 
@@ -53,11 +211,71 @@ impl std::fmt::Debug for Config {
     }
 }
 
-mod secs {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        Ok(Duration::from_secs(u64::deserialize(d)?))
+    fn refused(toml: &str) -> String {
+        match Config::from_toml_str(toml) {
+            Ok(c) => panic!("{toml:?} was accepted: {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults_and_every_key_is_read() {
+        let c = Config::from_toml_str("").unwrap();
+        assert_eq!(
+            (c.body_limit, c.heartbeat, c.dead_after),
+            (4 << 20, Duration::from_secs(10), Duration::from_secs(30))
+        );
+        let c = Config::from_toml_str(
+            "body_limit = 1024\nretention = 3600\nrate_per_sec = 1\nburst = 1\nheartbeat = 300\ndead_after = 3600\n\
+             admin_token = \"0123456789abcdef\"\n",
+        )
+        .unwrap();
+        assert_eq!((c.body_limit, c.retention, c.rate_per_sec, c.burst), (1024, Duration::from_secs(3600), 1, 1));
+        assert_eq!((c.heartbeat, c.dead_after), (Duration::from_secs(300), Duration::from_secs(3600)));
+        assert_eq!(c.admin_token.as_deref(), Some("0123456789abcdef"));
+        assert!(Config::from_toml_str("retention = 315360000\nbody_limit = 8388608").is_ok(), "the maxima are allowed");
+    }
+
+    #[test]
+    fn every_value_out_of_range_is_refused_with_its_key_and_range() {
+        let cases = [
+            ("body_limit = 1023", "`body_limit` = 1023 bytes is out of range: allowed 1024 bytes to 8388608 bytes"),
+            ("body_limit = 8388609", "1 KiB to 8 MiB"),
+            ("retention = 3599", "`retention` = 3599 s"),
+            ("retention = 9223372036854775807", "3650 days"),
+            ("retention = -1", "`retention` = -1 s"),
+            ("rate_per_sec = 0", "`rate_per_sec` = 0"),
+            ("rate_per_sec = 4294967296", "`rate_per_sec` = 4294967296"),
+            ("burst = 0", "`burst` = 0"),
+            ("heartbeat = 0", "`heartbeat` = 0 s is out of range: allowed 1 s to 300 s"),
+            ("heartbeat = 301", "`heartbeat` = 301 s"),
+            ("dead_after = 0", "`dead_after` = 0 s"),
+            (
+                "heartbeat = 30\ndead_after = 30",
+                "`dead_after` = 30 s is out of range: allowed more than heartbeat (30 s)",
+            ),
+            ("admin_token = \"short\"", "`admin_token` = 5 characters"),
+            ("admin_token = 5", "`admin_token` must be a string"),
+            ("heartbeat = \"10\"", "`heartbeat` must be an integer"),
+            ("retension = 3600", "unknown setting `retension`"),
+            ("heartbeat = ", "invalid TOML"),
+        ];
+        for (toml, expected) in cases {
+            let message = refused(toml);
+            assert!(message.contains(expected), "{toml:?}: {message:?} does not say {expected:?}");
+        }
+    }
+
+    #[test]
+    fn code_built_configs_are_checked_the_same_way() {
+        let zero = Config { heartbeat: Duration::ZERO, ..Config::default() };
+        assert!(zero.validate().unwrap_err().to_string().contains("`heartbeat` = 0 s"));
+        let huge = Config { retention: Duration::MAX, body_limit: usize::MAX, ..Config::default() };
+        assert!(huge.validate().is_err());
+        assert!(Config::default().validate().is_ok());
     }
 }

@@ -32,7 +32,7 @@ use axum::{Json, Router};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use error::RelayError;
 pub use sqlite_store::SqliteStore;
 pub use store::{ChannelStats, EventStore};
@@ -61,12 +61,14 @@ impl<S> std::fmt::Debug for RelayState<S> {
 }
 
 impl<S: EventStore> RelayState<S> {
-    /// State over `store` with `config`.
-    pub fn new(store: Arc<S>, config: Config) -> Arc<Self> {
-        let rate = NonZeroU32::new(config.rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(config.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    /// State over `store` with `config`, which must pass [`Config::validate`]: every handler and
+    /// task relies on its bounds.
+    pub fn new(store: Arc<S>, config: Config) -> Result<Arc<Self>, ConfigError> {
+        config.validate()?;
+        let rate = NonZeroU32::new(config.rate_per_sec).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        Arc::new(RelayState { store, config, limiter })
+        Ok(Arc::new(RelayState { store, config, limiter }))
     }
 
     /// The store.
@@ -170,10 +172,12 @@ pub async fn serve<S: EventStore>(
 
 /// Deletes acked events older than the retention period, every `every`, until the task is dropped.
 pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
+    // A zero period would panic in tokio.
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
     loop {
         tick.tick().await;
-        let cutoff = now_ms() - state.config.retention.as_millis() as i64;
+        let retention = i64::try_from(state.config.retention.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = now_ms().saturating_sub(retention);
         match state.store.purge_acked(cutoff).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "purged acked events past retention"),
@@ -183,7 +187,10 @@ pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::ti
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

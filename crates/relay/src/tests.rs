@@ -24,7 +24,7 @@ struct Relay {
 fn relay(config: Config) -> Relay {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    Relay { state: RelayState::new(store, Config { admin_token: Some(ADMIN.into()), ..config }), dir }
+    Relay { state: RelayState::new(store, Config { admin_token: Some(ADMIN.into()), ..config }).unwrap(), dir }
 }
 
 async fn call(r: &Relay, req: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -87,7 +87,7 @@ async fn channel_creation_needs_the_admin_token_and_a_valid_key() {
 
     let disabled = relay(Config::default());
     let disabled =
-        Relay { state: RelayState::new(disabled.state.store().clone(), Config::default()), dir: disabled.dir };
+        Relay { state: RelayState::new(disabled.state.store().clone(), Config::default()).unwrap(), dir: disabled.dir };
     let req = Request::post("/v1/channels")
         .header("authorization", format!("Bearer {ADMIN}"))
         .header("content-type", "application/json")

@@ -33,6 +33,13 @@ const RELAY_ENV: &[&str] = &[
     "WADESK_RELAY_ADMIN_TOKEN",
 ];
 
+/// Removes every variable the relay reads from `cmd`'s environment.
+pub fn clear_relay_env(cmd: &mut Command) {
+    for var in RELAY_ENV {
+        cmd.env_remove(var);
+    }
+}
+
 /// How a test relay is started.
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -131,9 +138,7 @@ impl RelayProcess {
         if let Some(limit) = self.options.body_limit {
             cmd.arg("--body-limit").arg(limit.to_string());
         }
-        for var in RELAY_ENV {
-            cmd.env_remove(var);
-        }
+        clear_relay_env(&mut cmd);
         if let Some(token) = &self.options.admin_token {
             cmd.env("WADESK_RELAY_ADMIN_TOKEN", token);
         }

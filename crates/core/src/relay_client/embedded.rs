@@ -50,7 +50,7 @@ impl EmbeddedRelay {
             burst: 10_000,
             ..Config::default()
         };
-        let state = RelayState::new(Arc::new(store), config);
+        let state = RelayState::new(Arc::new(store), config).map_err(|e| Error::Relay(e.to_string()))?;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(wadesk_relay::purge_loop(state.clone(), std::time::Duration::from_secs(600)));
         tokio::spawn(async move {

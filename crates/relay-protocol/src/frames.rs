@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// One stored event as streamed: its position in the channel and its sealed bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredEvent {
-    /// Position in the channel, strictly increasing, starting at 1.
+    /// Position in the channel: strictly increasing and never reused, below 2^63, but not
+    /// consecutive (it jumps when the relay restarts; see `wadesk_relay::store`).
     pub seq: u64,
     /// A [`crate::CapturedRequest`] sealed to the channel's public key.
     #[serde(with = "serde_bytes")]

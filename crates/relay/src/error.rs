@@ -26,6 +26,17 @@ pub enum RelayError {
     /// The body is over the configured limit.
     #[error("the body exceeds this relay's limit of {0} bytes")]
     TooLarge(usize),
+    /// A stream cursor the store never issued (past the head, and not from before a restore).
+    #[error(
+        "stream cursor {cursor} is past this channel's head {head} and was never issued by this relay; \
+         resuming there would skip the events between them (reconnect with a cursor at or below the head)"
+    )]
+    CursorAhead {
+        /// The client's cursor.
+        cursor: u64,
+        /// The channel's committed head.
+        head: u64,
+    },
     /// The event could not be committed; the provider should retry.
     #[error("the event could not be stored; retry later")]
     Unavailable,
@@ -40,6 +51,7 @@ impl IntoResponse for RelayError {
             RelayError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RelayError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RelayError::CursorAhead { .. } => StatusCode::CONFLICT,
             RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         let body = Json(serde_json::json!({ "status": "error", "message": self.to_string() }));

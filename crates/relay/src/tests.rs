@@ -331,3 +331,5 @@ async fn over_real_tcp_header_names_keep_their_case_order_and_interleaved_duplic
     assert_eq!(two.headers[2].value, b"a\tb");
     assert_eq!(two.body, b"abc");
 }
+
+mod cursors;

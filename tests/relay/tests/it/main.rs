@@ -13,3 +13,4 @@ mod config;
 mod desktop_crash;
 mod durability;
 mod limits;
+mod restore;

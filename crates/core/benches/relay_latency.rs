@@ -147,7 +147,7 @@ fn stream_only(
     let store = Arc::new(SqliteStore::open(&dir.join("relay"))?);
     // The embedded relay's limits (crates/core/src/relay_client/embedded.rs).
     let config = Config { admin_token: Some(ADMIN.into()), rate_per_sec: 2000, burst: 10_000, ..Config::default() };
-    let state = RelayState::new(store, config);
+    let state = RelayState::new(store, config)?;
     let listener = app_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// One stored event as streamed: its position in the channel and its sealed bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredEvent {
-    /// Position in the channel, strictly increasing, starting at 1.
+    /// Position in the channel: strictly increasing and never reused, below 2^63, but not
+    /// consecutive (it jumps when the relay restarts; see `wadesk_relay::store`).
     pub seq: u64,
     /// A [`crate::CapturedRequest`] sealed to the channel's public key.
     #[serde(with = "serde_bytes")]
@@ -53,7 +54,9 @@ macro_rules! binary_frame {
                 postcard::to_stdvec(self).unwrap_or_default()
             }
 
-            /// Decodes a WebSocket binary message.
+            /// Decodes a WebSocket binary message. Safe on arbitrary bytes: an error, never a
+            /// panic, and a length prefix past the input is an error before anything is allocated
+            /// (see `decode_tests`).
             pub fn decode(bytes: &[u8]) -> Result<Self, FrameError> {
                 Ok(postcard::from_bytes(bytes)?)
             }

@@ -9,7 +9,12 @@
 mod envelope;
 mod frames;
 
-pub use envelope::{open, parse_public_key, seal, CapturedRequest, ChannelKeys, EnvelopeError, Header, PUBLIC_KEY_LEN};
+#[cfg(test)]
+mod decode_tests;
+
+pub use envelope::{
+    check_public_key, open, parse_public_key, seal, CapturedRequest, ChannelKeys, EnvelopeError, Header, PUBLIC_KEY_LEN,
+};
 pub use frames::{ClientFrame, CreateChannel, CreatedChannel, FrameError, ServerFrame, StoredEvent};
 
 /// The WebSocket path the desktop streams from (`?cursor=N`, `Authorization: Bearer <client key>`).

@@ -73,7 +73,7 @@ fn main() -> BenchResult<()> {
         burst: 10_000_000,
         ..Config::default()
     };
-    let state = RelayState::new(store.clone(), config);
+    let state = RelayState::new(store.clone(), config)?;
     let listener = relay_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -39,6 +39,17 @@ pub enum RelayError {
     /// The body did not arrive in time.
     #[error("the request body did not arrive within {} s", .0.as_secs_f64())]
     BodyTimeout(std::time::Duration),
+    /// A stream cursor the store never issued (past the head, and not from before a restore).
+    #[error(
+        "stream cursor {cursor} is past this channel's head {head} and was never issued by this relay; \
+         resuming there would skip the events between them (reconnect with a cursor at or below the head)"
+    )]
+    CursorAhead {
+        /// The client's cursor.
+        cursor: u64,
+        /// The channel's committed head.
+        head: u64,
+    },
     /// The event could not be committed; the provider should retry.
     #[error("the event could not be stored; retry later")]
     Unavailable,
@@ -63,6 +74,7 @@ impl IntoResponse for RelayError {
             RelayError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RelayError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            RelayError::CursorAhead { .. } => StatusCode::CONFLICT,
             RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         let mut res = error_response(status, &self.to_string());

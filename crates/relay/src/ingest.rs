@@ -50,7 +50,12 @@ pub async fn hook<S: EventStore>(
         body: body.to_vec(),
         received_at_ms,
     };
-    let sealed = seal(&channel.public_key, &captured).map_err(|_| RelayError::Unavailable)?;
+    let sealed = seal(&channel.public_key, &captured).map_err(|e| {
+        // Only a channel created before keys were checked can get here (a low-order key): its
+        // events could be read by anyone, so none is stored. The operator must recreate it.
+        tracing::error!(channel = %channel.id, "refusing to store a webhook: {e}");
+        RelayError::Unavailable
+    })?;
     let seq = state.store.append(&channel.id, received_at_ms, sealed).await.map_err(|e| {
         tracing::error!(channel = %channel.id, "could not commit a webhook: {e}");
         RelayError::Unavailable

@@ -36,7 +36,7 @@ use axum::{Json, Router};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use error::RelayError;
 pub use serve::serve;
 pub use sqlite_store::SqliteStore;
@@ -68,15 +68,20 @@ impl<S> std::fmt::Debug for RelayState<S> {
 }
 
 impl<S: EventStore> RelayState<S> {
-    /// State over `store` with `config`.
-    pub fn new(store: Arc<S>, config: Config) -> Arc<Self> {
+    /// State over `store` with `config`, which must pass [`Config::validate`]: every handler and
+    /// task relies on its bounds.
+    pub fn new(store: Arc<S>, config: Config) -> Result<Arc<Self>, ConfigError> {
         Self::build(store, config, None)
     }
 
     /// State for a relay embedded in a desktop on loopback: it also answers the install's
     /// identity challenges, so the install's other processes can tell it from a squatter on its
     /// port before they send it their client key.
-    pub fn embedded(store: Arc<S>, config: Config, identity: wadesk_loopback_identity::Responder) -> Arc<Self> {
+    pub fn embedded(
+        store: Arc<S>,
+        config: Config,
+        identity: wadesk_loopback_identity::Responder,
+    ) -> Result<Arc<Self>, ConfigError> {
         Self::build(store, config, Some(identity))
     }
 
@@ -84,11 +89,12 @@ impl<S: EventStore> RelayState<S> {
         store: Arc<S>,
         config: Config,
         loopback_identity: Option<wadesk_loopback_identity::Responder>,
-    ) -> Arc<Self> {
-        let rate = NonZeroU32::new(config.rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(config.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    ) -> Result<Arc<Self>, ConfigError> {
+        config.validate()?;
+        let rate = NonZeroU32::new(config.rate_per_sec).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        Arc::new(RelayState { store, config, limiter, loopback_identity })
+        Ok(Arc::new(RelayState { store, config, limiter, loopback_identity }))
     }
 
     /// The store.
@@ -125,10 +131,12 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
 
 /// Deletes acked events older than the retention period, every `every`, until the task is dropped.
 pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
+    // A zero period would panic in tokio.
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
     loop {
         tick.tick().await;
-        let cutoff = now_ms() - state.config.retention.as_millis() as i64;
+        let retention = i64::try_from(state.config.retention.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = now_ms().saturating_sub(retention);
         match state.store.purge_acked(cutoff).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "purged acked events past retention"),
@@ -138,7 +146,10 @@ pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::ti
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

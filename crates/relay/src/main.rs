@@ -1,5 +1,9 @@
 //! `wadesk-relay` binary: configuration from flags, environment and an optional TOML file (flags win
-//! over the file), logging, the purge task, and graceful shutdown on Ctrl-C / SIGTERM.
+//! over the file), validated once before anything starts ([`Config::validate`]), logging, the purge
+//! task, and graceful shutdown on Ctrl-C / SIGTERM.
+//!
+//! A bad setting exits non-zero with a message naming it and its allowed range; nothing is served
+//! with a value that would panic or misbehave later.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,8 +17,8 @@ use wadesk_relay::{Config, RelayState, SqliteStore};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// TOML file with any of: body_limit, retention (s), rate_per_sec, burst, admin_token, heartbeat (s), dead_after (s),
-    /// header_timeout (s), body_timeout (s), max_connections.
+    /// TOML file with any of: body_limit (bytes), retention (s), rate_per_sec, burst, admin_token, heartbeat (s),
+    /// dead_after (s), header_timeout (s), body_timeout (s), max_connections.
     #[arg(long, env = "WADESK_RELAY_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on. Put it behind a TLS reverse proxy when it faces the internet.
@@ -23,16 +27,16 @@ struct Args {
     /// Where relay.db lives.
     #[arg(long, env = "WADESK_RELAY_DATA_DIR", default_value = "./relay-data")]
     data_dir: PathBuf,
-    /// Largest webhook body in bytes (default 4 MiB).
+    /// Largest webhook body in bytes, 1024 to 8388608 (default 4 MiB).
     #[arg(long, env = "WADESK_RELAY_BODY_LIMIT")]
     body_limit: Option<usize>,
-    /// Days to keep acked events (default 7).
-    #[arg(long, env = "WADESK_RELAY_RETENTION_DAYS")]
+    /// Days to keep acked events, 1 to 3650 (default 7).
+    #[arg(long, env = "WADESK_RELAY_RETENTION_DAYS", value_parser = clap::value_parser!(u64).range(1..=3650))]
     retention_days: Option<u64>,
-    /// Sustained webhooks per second per channel (default 200).
+    /// Sustained webhooks per second per channel, 1 to 10000000 (default 200).
     #[arg(long, env = "WADESK_RELAY_RATE")]
     rate_per_sec: Option<u32>,
-    /// Burst per channel (default 2000).
+    /// Burst per channel, 1 to 10000000 (default 2000).
     #[arg(long, env = "WADESK_RELAY_BURST")]
     burst: Option<u32>,
     /// File holding the admin token for channel creation (or set WADESK_RELAY_ADMIN_TOKEN).
@@ -40,17 +44,20 @@ struct Args {
     admin_token_file: Option<PathBuf>,
 }
 
+/// The file's settings, then flags and environment over them, validated as a whole.
 fn load_config(args: &Args) -> anyhow::Result<Config> {
-    let mut config: Config = match &args.config {
-        Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
-            .with_context(|| format!("invalid config file {}", p.display()))?,
+    let mut config = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Config::from_toml_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
+        }
         None => Config::default(),
     };
     if let Some(v) = args.body_limit {
         config.body_limit = v;
     }
-    if let Some(v) = args.retention_days {
-        config.retention = Duration::from_secs(v * 24 * 3600);
+    if let Some(days) = args.retention_days {
+        config.retention = Duration::from_secs(days.saturating_mul(24 * 3600));
     }
     if let Some(v) = args.rate_per_sec {
         config.rate_per_sec = v;
@@ -64,11 +71,7 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
     } else if let Ok(token) = std::env::var("WADESK_RELAY_ADMIN_TOKEN") {
         config.admin_token = Some(token.trim().to_owned());
     }
-    if config.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
-        anyhow::bail!("the admin token must be at least 16 characters");
-    }
-    anyhow::ensure!(config.body_limit >= 1024, "body_limit must be at least 1024 bytes");
-    config.check_connection_bounds().map_err(anyhow::Error::msg)?;
+    config.validate().context("invalid configuration (flags, environment or config file)")?;
     Ok(config)
 }
 
@@ -89,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("no admin token configured: channel creation is disabled");
     }
     let store = Arc::new(SqliteStore::open(&args.data_dir).with_context(|| "opening the relay store")?);
-    let state = RelayState::new(store, config);
+    let state = RelayState::new(store, config)?;
     tokio::spawn(wadesk_relay::purge_loop(state.clone(), Duration::from_secs(600)));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;

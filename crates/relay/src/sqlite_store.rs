@@ -5,6 +5,11 @@
 //! commit that holds its event. Reads use a small pool of separate connections, which WAL lets run
 //! beside the writer. Channels are cached in memory (they are few and change rarely), so the ingest
 //! hot path does no read query.
+//!
+//! Seqs follow the store contract ([`crate::store`]): opening the file is the moment a restored
+//! backup can come into play, so [`SqliteStore::open`] takes the wall clock in microseconds as every
+//! loaded channel's seq floor. The writer thread alone assigns seqs, from its in-memory
+//! [`SeqState`]; all seq arithmetic is checked, and a seq never leaves the range of an SQL integer.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +44,40 @@ CREATE TABLE IF NOT EXISTS events (
 ";
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// Where a channel's sequence stands, as the writer thread sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SeqState {
+    /// The latest committed seq (0 for none).
+    head: u64,
+    /// The seq the next append gets: `head + 1` within a run, `max(head + 1, floor)` after open.
+    next: u64,
+}
+
+/// The largest seq an SQL integer (and the desktop's cursor column) holds.
+const MAX_SEQ: u64 = i64::MAX as u64;
+
+/// A seq or cursor as an SQL integer. Values past `i64::MAX` are never stored (see [`MAX_SEQ`]),
+/// so saturating keeps comparisons right: nothing is stored after `i64::MAX`.
+fn sql_seq(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// Column `i` of `row`, a seq or count, which is never negative in a sound store.
+fn row_u64(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    let n: i64 = row.get(i)?;
+    u64::try_from(n).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, n))
+}
+
+/// Wall-clock microseconds since the epoch (0 for a clock before 1970): the seq floor of the
+/// channels a store loads when it opens.
+fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+        .min(MAX_SEQ)
+}
 
 enum Op {
     Append { channel: String, received_at: i64, sealed: Vec<u8>, reply: Reply<u64> },
@@ -82,6 +121,7 @@ impl SqliteStore {
         let path = data_dir.join("relay.db");
         let conn = open(&path)?;
         conn.execute_batch(SCHEMA)?;
+        let floor = now_micros();
         let mut cache = ChannelCache::default();
         let mut heads = HashMap::new();
         let mut watchers = HashMap::new();
@@ -93,21 +133,25 @@ impl SqliteStore {
                     r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, Vec<u8>>(2)?,
                     r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, i64>(4)?,
+                    row_u64(r, 4)?,
                 ))
             })?;
             for row in rows {
                 let (id, pk, hook, client, head) = row?;
+                let next = head.checked_add(1).filter(|n| *n <= MAX_SEQ).map(|n| n.max(floor));
+                let Some(next) = next else {
+                    return Err(StoreError(format!("channel {id} has used up its seqs (head {head})")));
+                };
                 let (Ok(public_key), Ok(hook), Ok(client)) =
                     (<[u8; 32]>::try_from(pk), <[u8; 32]>::try_from(hook), <[u8; 32]>::try_from(client))
                 else {
                     return Err(StoreError(format!("channel {id} has malformed keys")));
                 };
-                let ch = Channel { id: id.clone(), public_key };
+                let ch = Channel { id: id.clone(), public_key, seq_floor: floor };
                 cache.by_hook.insert(hook, ch.clone());
                 cache.by_client.insert(client, ch);
-                heads.insert(id.clone(), head as u64);
-                watchers.insert(id, watch::channel(head as u64).0);
+                heads.insert(id.clone(), SeqState { head, next });
+                watchers.insert(id, watch::channel(head).0);
             }
         }
         let heads_watch = Arc::new(Mutex::new(watchers));
@@ -161,7 +205,7 @@ impl SqliteStore {
 
 fn writer_loop(
     mut conn: Connection,
-    mut heads: HashMap<String, u64>,
+    mut heads: HashMap<String, SeqState>,
     rx: mpsc::Receiver<Op>,
     notify: Arc<Mutex<HashMap<String, watch::Sender<u64>>>>,
 ) {
@@ -177,15 +221,20 @@ fn writer_loop(
 
         match apply_batch(&mut conn, &mut heads, &batch) {
             Ok(results) => {
-                let changed: Vec<(String, u64)> =
-                    heads.iter().filter(|(id, h)| before.get(*id) != Some(h)).map(|(id, h)| (id.clone(), *h)).collect();
-                for (op, result) in batch.into_iter().zip(results) {
-                    reply(op, result);
-                }
+                let changed: Vec<(String, u64)> = heads
+                    .iter()
+                    .filter(|(id, h)| before.get(*id).map(|b| b.head) != Some(h.head))
+                    .map(|(id, h)| (id.clone(), h.head))
+                    .collect();
+                // Heads first, answers second: once a webhook is answered, a stream opened with
+                // its seq as cursor finds the head at or above it.
                 if let Ok(mut watchers) = notify.lock() {
                     for (id, head) in changed {
                         watchers.entry(id).or_insert_with(|| watch::channel(0).0).send_replace(head);
                     }
+                }
+                for (op, result) in batch.into_iter().zip(results) {
+                    reply(op, result);
                 }
             }
             Err(e) => {
@@ -231,7 +280,7 @@ fn failure(r: OpResult) -> StoreError {
 /// individually; a failed commit fails them all.
 fn apply_batch(
     conn: &mut Connection,
-    heads: &mut HashMap<String, u64>,
+    heads: &mut HashMap<String, SeqState>,
     batch: &[Op],
 ) -> rusqlite::Result<Vec<OpResult>> {
     let tx = conn.transaction()?;
@@ -244,27 +293,31 @@ fn apply_batch(
             results.push(match op {
                 Op::Append { channel, received_at, sealed, .. } => match heads.get_mut(channel) {
                     None => OpResult::Failed(StoreError(format!("unknown channel {channel}"))),
-                    Some(head) => {
-                        let seq = *head + 1;
-                        insert.execute(params![channel, seq as i64, received_at, sealed])?;
-                        *head = seq;
+                    Some(state) if state.next > MAX_SEQ => {
+                        OpResult::Failed(StoreError(format!("channel {channel} has used up its seqs")))
+                    }
+                    Some(state) => {
+                        let seq = state.next;
+                        insert.execute(params![channel, sql_seq(seq), received_at, sealed])?;
+                        *state = SeqState { head: seq, next: seq.saturating_add(1) };
                         if !touched.contains(channel) {
                             touched.push(channel.clone());
                         }
                         OpResult::Seq(seq)
                     }
                 },
-                Op::Ack { channel, seq, .. } => {
-                    let n = tx.execute(
-                        "UPDATE channels SET acked_seq = max(acked_seq, min(?2, head_seq)) WHERE id = ?1",
-                        params![channel, *seq as i64],
-                    )?;
-                    if n == 0 {
-                        OpResult::Failed(StoreError(format!("unknown channel {channel}")))
-                    } else {
+                Op::Ack { channel, seq, .. } => match heads.get(channel) {
+                    None => OpResult::Failed(StoreError(format!("unknown channel {channel}"))),
+                    Some(state) => {
+                        // Clamped here, where the head is known (also for appends earlier in this
+                        // batch): an ack above it, up to u64::MAX, is an ack of the head.
+                        tx.execute(
+                            "UPDATE channels SET acked_seq = max(acked_seq, ?2) WHERE id = ?1",
+                            params![channel, sql_seq((*seq).min(state.head))],
+                        )?;
                         OpResult::Unit
                     }
-                }
+                },
                 Op::Create { channel: c, .. } => {
                     match tx.execute(
                         "INSERT INTO channels (id, label, public_key, hook_hash, client_hash, created_at)
@@ -272,7 +325,8 @@ fn apply_batch(
                         params![c.id, c.label, c.public_key.to_vec(), c.hook_hash.to_vec(), c.client_hash.to_vec()],
                     ) {
                         Ok(_) => {
-                            heads.insert(c.id.clone(), 0);
+                            // New in this run: no seq of it can predate a restore, so it counts from 1.
+                            heads.insert(c.id.clone(), SeqState { head: 0, next: 1 });
                             OpResult::Unit
                         }
                         Err(e) => OpResult::Failed(StoreError(e.to_string())),
@@ -289,7 +343,9 @@ fn apply_batch(
         }
     }
     for id in &touched {
-        tx.execute("UPDATE channels SET head_seq = ?2 WHERE id = ?1", params![id, heads[id] as i64])?;
+        if let Some(state) = heads.get(id) {
+            tx.execute("UPDATE channels SET head_seq = ?2 WHERE id = ?1", params![id, sql_seq(state.head)])?;
+        }
     }
     tx.commit()?;
     Ok(results)
@@ -297,7 +353,7 @@ fn apply_batch(
 
 impl EventStore for SqliteStore {
     async fn create_channel(&self, c: NewChannel) -> Result<(), StoreError> {
-        let ch = Channel { id: c.id.clone(), public_key: c.public_key };
+        let ch = Channel { id: c.id.clone(), public_key: c.public_key, seq_floor: 0 };
         let (hook, client) = (c.hook_hash, c.client_hash);
         self.submit(|reply| Op::Create { channel: c, reply }).await?;
         let mut cache = self.cache.write().map_err(|_| StoreError("cache poisoned".into()))?;
@@ -330,8 +386,9 @@ impl EventStore for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, sealed FROM events WHERE channel_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![channel, after as i64, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![channel, sql_seq(after), limit], |r| {
+                Ok((row_u64(r, 0)?, r.get::<_, Vec<u8>>(1)?))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -350,10 +407,15 @@ impl EventStore for SqliteStore {
     async fn stats(&self, channel_id: &str) -> Result<ChannelStats, StoreError> {
         let channel = channel_id.to_owned();
         self.read(move |conn| {
-            let (head, acked): (i64, i64) = conn
-                .query_row("SELECT head_seq, acked_seq FROM channels WHERE id = ?1", [&channel], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+            // The backlog is counted: seqs jump at each start, so head - acked is no count.
+            let (head, acked, backlog): (u64, u64, u64) = conn
+                .query_row(
+                    "SELECT head_seq, acked_seq,
+                            (SELECT count(*) FROM events WHERE channel_id = ?1 AND seq > channels.acked_seq)
+                     FROM channels WHERE id = ?1",
+                    [&channel],
+                    |r| Ok((row_u64(r, 0)?, row_u64(r, 1)?, row_u64(r, 2)?)),
+                )
                 .optional()?
                 .ok_or_else(|| StoreError(format!("unknown channel {channel}")))?;
             let last_event_ms: i64 = conn
@@ -364,12 +426,7 @@ impl EventStore for SqliteStore {
                 )
                 .optional()?
                 .unwrap_or(0);
-            Ok(ChannelStats {
-                head: head as u64,
-                acked: acked as u64,
-                backlog: (head - acked).max(0) as u64,
-                last_event_ms,
-            })
+            Ok(ChannelStats { head, acked, backlog, last_event_ms })
         })
         .await
     }

@@ -1,9 +1,32 @@
 //! What the relay needs from durable storage, so that the embedded SQLite store can later be joined
 //! by a PostgreSQL one for several relay instances.
 //!
-//! Contract: `append` resolves only after the event is durably committed (the HTTP answer waits on
-//! it); `seq` values of a channel are consecutive from 1 and never reused; `events_after` returns
-//! events in `seq` order; `ack` never moves backwards.
+//! Contract (every store, and the stream handler relies on each point):
+//!
+//! - **Durable.** `append` resolves only after the event is durably committed (the HTTP answer
+//!   waits on it).
+//! - **Seqs are never reused, not even after a restore.** A channel's seqs are strictly increasing
+//!   and below 2^63 (SQL integers, and the desktop stores them as such). Within one run of the
+//!   store they are consecutive; a channel created in this run counts from 1. Whenever the store may
+//!   have gone back in time — for SQLite, every start, because that is when a `relay.db` restored
+//!   from a backup is opened — the next seq of each channel becomes `max(head + 1, floor)`, where
+//!   the floor is the wall clock in microseconds since the epoch at that moment
+//!   ([`Channel::seq_floor`]). A relay never issues a million seqs a second, so every seq issued
+//!   before the restore is below the floor, and a desktop that applied events the restored store
+//!   lost skips none of the new ones. The `max` guards against a clock behind the stored head. A
+//!   store shared by several relay instances must take a new floor when its database is restored,
+//!   not only when an instance starts.
+//! - **A cursor is accepted iff it could have been issued:** `cursor <= head` or `cursor < floor`
+//!   ([`Channel::accepts_cursor`]). A cursor below the floor may come from before a restore; nothing
+//!   stored at or below it is re-sent and everything new is above it. Any other cursor was never
+//!   issued by this store, and the stream refuses it before the upgrade.
+//! - `events_after` returns events in `seq` order, none at or below `after`.
+//! - **Acks are cumulative and clamped to the head:** `ack` never moves backwards, and an ack above
+//!   the head (a desktop ahead of a restored store, or any client value up to `u64::MAX`) counts as
+//!   an ack of the head.
+//! - Seqs are not consecutive from 1, so [`ChannelStats::backlog`] counts stored events above the
+//!   acked seq; it is never computed from the difference of two seqs.
+//! - `subscribe`'s receiver holds the committed head and changes whenever it moves.
 
 use std::future::Future;
 
@@ -14,6 +37,17 @@ pub struct Channel {
     pub id: String,
     /// Public key events are sealed to.
     pub public_key: [u8; 32],
+    /// Every seq the store may have issued for this channel before it last went back in time (its
+    /// last start, for SQLite) is below this; 0 for a channel created since. See the module docs.
+    pub seq_floor: u64,
+}
+
+impl Channel {
+    /// Whether a stream may resume after `cursor` while the channel's committed head is `head`:
+    /// at or below the head, or below the floor (from before a restore). See the module docs.
+    pub fn accepts_cursor(&self, cursor: u64, head: u64) -> bool {
+        cursor <= head || cursor < self.seq_floor
+    }
 }
 
 /// A new channel's stored form: only hashes of its tokens.
@@ -36,9 +70,9 @@ pub struct NewChannel {
 pub struct ChannelStats {
     /// Latest stored seq.
     pub head: u64,
-    /// Highest seq the desktop acked.
+    /// Highest seq the desktop acked (never above `head`).
     pub acked: u64,
-    /// Events stored and not yet acked.
+    /// Events stored with a seq above `acked` (a count of rows, not `head - acked`).
     pub backlog: u64,
     /// Receive time of the latest event, ms since the epoch (0 if none).
     pub last_event_ms: i64,
@@ -70,19 +104,22 @@ pub trait EventStore: Send + Sync + 'static {
         received_at_ms: i64,
         sealed: Vec<u8>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-    /// Up to `limit` events with seq > `after`, in order, as (seq, sealed).
+    /// Up to `limit` events with seq > `after`, in order, as (seq, sealed). Any `after` is valid,
+    /// `u64::MAX` included.
     fn events_after(
         &self,
         channel_id: &str,
         after: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(u64, Vec<u8>)>, StoreError>> + Send;
-    /// Records that the desktop committed everything up to `seq`.
+    /// Records that the desktop committed everything up to `seq`, clamped to the head; never moves
+    /// the acked seq back.
     fn ack(&self, channel_id: &str, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes acked events received before `older_than_ms`; returns how many.
     fn purge_acked(&self, older_than_ms: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Counters for one channel.
     fn stats(&self, channel_id: &str) -> impl Future<Output = Result<ChannelStats, StoreError>> + Send;
-    /// A receiver that changes whenever the channel's head moves (for live streaming).
+    /// A receiver holding the channel's committed head, changed whenever it moves (for cursor
+    /// checks and live streaming).
     fn subscribe(&self, channel_id: &str) -> tokio::sync::watch::Receiver<u64>;
 }

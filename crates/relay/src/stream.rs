@@ -1,12 +1,19 @@
 //! `GET /v1/stream?cursor=N` (WebSocket, client key): the backlog after the cursor, then live events.
 //!
-//! Events go out in seq order; `CaughtUp` marks the end of the backlog. The client acks
-//! cumulatively after committing. The relay pings every `heartbeat` and drops a client it has not
-//! heard from (any frame, pongs included) for `dead_after`; the client does the same on its side.
+//! Events go out in seq order; `CaughtUp { head }` marks the end of the backlog and carries the
+//! channel's real head (never the client's cursor). The client acks cumulatively after committing.
+//! The relay pings every `heartbeat` and drops a client it has not heard from (any frame, pongs
+//! included) for `dead_after`; the client does the same on its side.
+//!
+//! A cursor the store could not have issued ([`Channel::accepts_cursor`]) is refused before the
+//! upgrade with 409: accepting it would silently skip every event up to it. A cursor from before a
+//! restore of the store is accepted (see [`crate::store`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -33,30 +40,61 @@ pub struct StreamQuery {
 pub async fn handler<S: EventStore>(
     State(state): State<Arc<RelayState<S>>>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
-    ws: WebSocketUpgrade,
+    query: Result<Query<StreamQuery>, QueryRejection>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, RelayError> {
     let channel = authenticate(&state, &headers)?;
+    let ws = ws.map_err(|e| RelayError::BadRequest(format!("not a WebSocket upgrade: {}", e.body_text())))?;
+    let Query(q) =
+        query.map_err(|_| RelayError::BadRequest("cursor: expected a whole number from 0 to 2^64-1".into()))?;
+    // Subscribed before the check, so no commit falls between the head checked and the backlog read.
+    let head = state.store.subscribe(&channel.id);
+    let watched = *head.borrow();
+    check_cursor(&state, &channel, q.cursor, watched).await?;
     Ok(ws.on_upgrade(move |socket| async move {
         let id = channel.id.clone();
-        match run(state, channel, q.cursor, socket).await {
+        match run(state, channel, q.cursor, head, socket).await {
             Ok(()) => tracing::debug!(channel = %id, "stream closed"),
             Err(e) => tracing::info!(channel = %id, "stream ended: {e}"),
         }
     }))
 }
 
+/// Refuses a cursor the store never issued. `watched` is the subscribed head; a stream can have
+/// read an event committed a moment before that head moved, so a cursor above it is checked again
+/// against the head the store reads back before it is refused.
+async fn check_cursor<S: EventStore>(
+    state: &RelayState<S>,
+    channel: &Channel,
+    cursor: u64,
+    watched: u64,
+) -> Result<(), RelayError> {
+    if channel.accepts_cursor(cursor, watched) {
+        return Ok(());
+    }
+    let head = state.store.stats(&channel.id).await.map_err(|_| RelayError::Unavailable)?.head;
+    if channel.accepts_cursor(cursor, head) {
+        return Ok(());
+    }
+    tracing::info!(channel = %channel.id, cursor, head, "refused a stream cursor past the head");
+    Err(RelayError::CursorAhead { cursor, head })
+}
+
 async fn run<S: EventStore>(
     state: Arc<RelayState<S>>,
     channel: Channel,
     cursor: u64,
+    mut head: tokio::sync::watch::Receiver<u64>,
     mut socket: WebSocket,
 ) -> Result<(), String> {
-    let mut head = state.store.subscribe(&channel.id);
-    let mut sent = cursor;
-    sent = send_after(&state, &channel, sent, &mut socket).await?;
+    let committed = *head.borrow_and_update();
+    let last = send_after(&state, &channel, cursor, &mut socket).await?;
+    // Everything up to `committed` (and perhaps beyond) was read. Below the cursor (after a
+    // restore) the real head is reported, so the client learns where the relay stands.
+    let caught_up = last.map_or(committed, |seq| seq.max(committed));
+    let mut sent = last.unwrap_or(cursor);
     socket
-        .send(Message::Binary(ServerFrame::CaughtUp { head: sent }.encode().into()))
+        .send(Message::Binary(ServerFrame::CaughtUp { head: caught_up }.encode().into()))
         .await
         .map_err(|e| e.to_string())?;
     let mut ping = tokio::time::interval(state.config.heartbeat);
@@ -67,7 +105,9 @@ async fn run<S: EventStore>(
                 if changed.is_err() {
                     return Ok(());
                 }
-                sent = send_after(&state, &channel, sent, &mut socket).await?;
+                if let Some(seq) = send_after(&state, &channel, sent, &mut socket).await? {
+                    sent = seq;
+                }
             }
             msg = socket.recv() => {
                 let Some(msg) = msg else { return Ok(()) };
@@ -94,13 +134,14 @@ async fn run<S: EventStore>(
     }
 }
 
-/// Sends every stored event after `after`; returns the last seq sent.
+/// Sends every stored event after `after`; returns the last seq sent, if any.
 async fn send_after<S: EventStore>(
     state: &RelayState<S>,
     channel: &Channel,
     mut after: u64,
     socket: &mut WebSocket,
-) -> Result<u64, String> {
+) -> Result<Option<u64>, String> {
+    let mut last = None;
     loop {
         let page = state.store.events_after(&channel.id, after, PAGE).await.map_err(|e| e.to_string())?;
         let full = page.len() == PAGE;
@@ -108,9 +149,10 @@ async fn send_after<S: EventStore>(
             let frame = ServerFrame::Event(StoredEvent { seq, sealed });
             socket.send(Message::Binary(frame.encode().into())).await.map_err(|e| e.to_string())?;
             after = seq;
+            last = Some(seq);
         }
         if !full {
-            return Ok(after);
+            return Ok(last);
         }
     }
 }

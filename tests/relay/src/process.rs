@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,26 @@ const RELAY_ENV: &[&str] = &[
     "WADESK_RELAY_ADMIN_TOKEN_FILE",
     "WADESK_RELAY_ADMIN_TOKEN",
 ];
+
+/// The database files of a relay's data dir.
+const DB_FILES: [&str; 3] = ["relay.db", "relay.db-wal", "relay.db-shm"];
+
+fn copy_db(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the destination dir");
+    for name in DB_FILES {
+        let src = from.join(name);
+        if src.exists() {
+            std::fs::copy(&src, to.join(name)).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        }
+    }
+}
+
+/// Removes every variable the relay reads from `cmd`'s environment.
+pub fn clear_relay_env(cmd: &mut Command) {
+    for var in RELAY_ENV {
+        cmd.env_remove(var);
+    }
+}
 
 /// How a test relay is started.
 #[derive(Debug, Clone)]
@@ -78,7 +98,7 @@ impl RelayProcess {
         let home = tempfile::Builder::new().prefix("wadesk-relay-test-").tempdir().expect("a temp dir");
         let mut relay =
             RelayProcess { home, options, child: None, addr: SocketAddr::from(([127, 0, 0, 1], 0)), starts: 0 };
-        relay.spawn();
+        relay.spawn(SocketAddr::from(([127, 0, 0, 1], 0)));
         relay
     }
 
@@ -113,27 +133,56 @@ impl RelayProcess {
     /// Kills the relay if it runs, then starts it again on the same data dir (on a new port).
     pub fn restart(&mut self) {
         self.kill();
-        self.spawn();
+        self.spawn(SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
+
+    /// Kills the relay if it runs, then starts it again on the same data dir and the same address,
+    /// as an operator's relay comes back: a desktop configured with its URL reaches it again.
+    pub fn restart_at_the_same_address(&mut self) {
+        self.kill();
+        self.spawn(self.addr);
+    }
+
+    /// A copy of the data dir's `relay.db` and its WAL files, taken with the relay stopped (the
+    /// README's cold backup).
+    ///
+    /// # Panics
+    /// When the relay is running, or the files cannot be copied.
+    pub fn backup(&self) -> tempfile::TempDir {
+        assert!(self.child.is_none(), "stop the relay before taking a cold backup");
+        let backup = tempfile::Builder::new().prefix("wadesk-relay-backup-").tempdir().expect("a temp dir");
+        copy_db(&self.data_dir(), backup.path());
+        backup
+    }
+
+    /// Puts a [`RelayProcess::backup`] back in place of the data dir's database.
+    ///
+    /// # Panics
+    /// When the relay is running, or the files cannot be copied.
+    pub fn restore(&self, backup: &Path) {
+        assert!(self.child.is_none(), "stop the relay before restoring a backup");
+        for name in DB_FILES {
+            let _ = std::fs::remove_file(self.data_dir().join(name));
+        }
+        copy_db(backup, &self.data_dir());
     }
 
     fn log_path(&self, start: u32) -> PathBuf {
         self.home.path().join(format!("relay-{start}.log"))
     }
 
-    fn spawn(&mut self) {
+    fn spawn(&mut self, listen: SocketAddr) {
         self.starts += 1;
         let log_path = self.log_path(self.starts);
         let log = File::create(&log_path).expect("the relay's log file");
         let mut cmd = Command::new(bin("wadesk-relay"));
-        cmd.arg("--listen").arg("127.0.0.1:0").arg("--data-dir").arg(self.data_dir());
+        cmd.arg("--listen").arg(listen.to_string()).arg("--data-dir").arg(self.data_dir());
         cmd.arg("--rate-per-sec").arg(self.options.rate_per_sec.to_string());
         cmd.arg("--burst").arg(self.options.burst.to_string());
         if let Some(limit) = self.options.body_limit {
             cmd.arg("--body-limit").arg(limit.to_string());
         }
-        for var in RELAY_ENV {
-            cmd.env_remove(var);
-        }
+        clear_relay_env(&mut cmd);
         if let Some(token) = &self.options.admin_token {
             cmd.env("WADESK_RELAY_ADMIN_TOKEN", token);
         }

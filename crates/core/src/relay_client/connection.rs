@@ -134,9 +134,8 @@ async fn session(
     let auth =
         format!("Bearer {}", endpoint.client_key.expose()).parse().map_err(|_| "invalid client key".to_owned())?;
     request.headers_mut().insert("authorization", auth);
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
-        .await
-        .map_err(|e| format!("cannot connect to the relay: {}", redact(&e.to_string())))?;
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(request, None, true).await.map_err(|e| connect_error(&e))?;
     *backoff = BACKOFF_MIN;
     status.send_modify(|s| {
         s.state = ConnectionState::Connected;
@@ -200,6 +199,23 @@ async fn session(
             }
         }
     }
+}
+
+/// Why the stream did not open, for `last_error`. A relay that answers instead of upgrading (a bad
+/// client key, a cursor it never issued) says why in its JSON error body; that message is shown as
+/// is, so the user sees "cursor … is past this channel's head …" rather than a bare status code.
+fn connect_error(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    if let tokio_tungstenite::tungstenite::Error::Http(res) = e {
+        let message = res
+            .body()
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v["message"].as_str().map(str::to_owned));
+        if let Some(message) = message {
+            return format!("the relay refused the stream ({}): {message}", res.status());
+        }
+    }
+    format!("cannot connect to the relay: {}", redact(&e.to_string()))
 }
 
 /// Connection errors can echo the request URL; ours carries no secret, but strip any query anyway.

@@ -54,7 +54,8 @@ impl EmbeddedRelay {
             ..Config::default()
         };
         let responder = Responder::new(identity.clone(), Service::Relay, addr.port());
-        let state = RelayState::embedded(Arc::new(store), config, responder);
+        let state =
+            RelayState::embedded(Arc::new(store), config, responder).map_err(|e| Error::Relay(e.to_string()))?;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(wadesk_relay::purge_loop(state.clone(), std::time::Duration::from_secs(600)));
         tokio::spawn(async move {

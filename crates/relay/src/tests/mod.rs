@@ -31,7 +31,7 @@ struct Relay {
 fn relay(config: Config) -> Relay {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    Relay { state: RelayState::new(store, Config { admin_token: Some(ADMIN.into()), ..config }), dir }
+    Relay { state: RelayState::new(store, Config { admin_token: Some(ADMIN.into()), ..config }).unwrap(), dir }
 }
 
 async fn call(r: &Relay, req: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -68,7 +68,8 @@ async fn only_an_embedded_relay_answers_identity_challenges() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let embedded = Relay {
-        state: RelayState::embedded(store, Config::default(), Responder::new(key.clone(), Service::Relay, 8787)),
+        state: RelayState::embedded(store, Config::default(), Responder::new(key.clone(), Service::Relay, 8787))
+            .unwrap(),
         dir,
     };
     let (status, body) = call(&embedded, Request::get(challenge.path_and_query()).body(Body::empty()).unwrap()).await;
@@ -118,13 +119,36 @@ async fn channel_creation_needs_the_admin_token_and_a_valid_key() {
 
     let disabled = relay(Config::default());
     let disabled =
-        Relay { state: RelayState::new(disabled.state.store().clone(), Config::default()), dir: disabled.dir };
+        Relay { state: RelayState::new(disabled.state.store().clone(), Config::default()).unwrap(), dir: disabled.dir };
     let req = Request::post("/v1/channels")
         .header("authorization", format!("Bearer {ADMIN}"))
         .header("content-type", "application/json")
         .body(Body::from(serde_json::json!({ "public_key": keys.public_key_b64() }).to_string()))
         .unwrap();
     assert_eq!(call(&disabled, req).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn channels_with_low_order_public_keys_are_refused_with_400() {
+    let r = relay(Config::default());
+    // 0, 1, a point of order 8, p-1 (the full list is tested in wadesk-relay-protocol).
+    for b64 in [
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=",
+        "7P///////////////////////////////////////38=",
+    ] {
+        let req = Request::post("/v1/channels")
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::json!({ "public_key": b64 }).to_string()))
+            .unwrap();
+        let (status, body) = call(&r, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b64}: {}", String::from_utf8_lossy(&body));
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["status"], "error", "{v}");
+        assert!(v["message"].as_str().unwrap_or_default().contains("low-order"), "{v}");
+    }
 }
 
 #[tokio::test]
@@ -389,3 +413,5 @@ async fn over_real_tcp_header_names_keep_their_case_order_and_interleaved_duplic
     assert_eq!(two.headers[2].value, b"a\tb");
     assert_eq!(two.body, b"abc");
 }
+
+mod cursors;

@@ -9,6 +9,8 @@
 
 mod backlog;
 mod byte_exact;
+mod config;
 mod desktop_crash;
 mod durability;
 mod limits;
+mod restore;

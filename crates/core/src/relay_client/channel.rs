@@ -118,7 +118,7 @@ impl Store {
     pub fn relay_cursor(&self) -> Result<u64> {
         let c: Option<i64> =
             self.conn()?.query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0)).optional()?;
-        Ok(c.unwrap_or(0) as u64)
+        Ok(c.and_then(|c| u64::try_from(c).ok()).unwrap_or(0))
     }
 
     /// Opens, dispatches and records one streamed event and moves the cursor, in one transaction.
@@ -130,7 +130,11 @@ impl Store {
             .query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NotFound("relay channel".into()))?;
-        if event.seq as i64 <= cursor {
+        // A relay never issues a seq of 2^63 or more (SQL integers are i64); a cast would wrap it
+        // below the cursor and skip it silently. Refuse it: the stream errors visibly instead.
+        let seq = i64::try_from(event.seq)
+            .map_err(|_| Error::Relay(format!("the relay sent event seq {}, which no relay issues", event.seq)))?;
+        if seq <= cursor {
             return Ok(None);
         }
         let outcome = match open(keys, &event.sealed) {
@@ -141,7 +145,7 @@ impl Store {
                 Outcome::Rejected(e.to_string())
             }
         };
-        tx.execute("UPDATE relay_channel SET cursor = ?1 WHERE id = 1", [event.seq as i64])?;
+        tx.execute("UPDATE relay_channel SET cursor = ?1 WHERE id = 1", [seq])?;
         tx.commit()?;
         Ok(Some(outcome))
     }

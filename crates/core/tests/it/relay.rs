@@ -106,6 +106,11 @@ async fn a_redelivered_event_is_skipped_and_an_unreadable_one_is_rejected_withou
     ));
     assert_eq!(store.relay_cursor().unwrap(), 2);
     assert_eq!(store.webhook_counts().unwrap(), (1, 0, 1));
+    // A seq no relay issues (2^63 and above) is an error, not wrapped below the cursor and skipped.
+    let beyond = StoredEvent { seq: 1 << 63, sealed: event.sealed.clone() };
+    let e = store.apply_relay_event(&channel.keys, &beyond).unwrap_err();
+    assert_eq!(e.code(), wadesk_core::ErrorCode::RelayUnavailable, "{e}");
+    assert_eq!((store.relay_cursor().unwrap(), store.webhook_counts().unwrap()), (2, (1, 0, 1)));
 }
 
 /// A cursor the relay never issued (past its head, and not explained by a restore) is refused by

@@ -115,10 +115,12 @@ fn source_label(s: KeySource) -> &'static str {
 }
 
 fn init(install: &Install, force_passphrase: bool, out: &Output) -> Result<()> {
-    if install.db_path().exists() {
-        return Err(Error::StoreAlreadyExists(install.dir().display().to_string()));
+    // Asked first so nobody types a passphrase for nothing; `create` checks again under its lock.
+    let status = install.status()?;
+    if status.state != StoreState::Uninitialized {
+        return Err(Error::StoreAlreadyExists(status.data_dir));
     }
-    let use_keychain = !force_passphrase && install.status()?.keychain_available;
+    let use_keychain = !force_passphrase && status.keychain_available;
     let choice = if use_keychain { KeyChoice::Keychain } else { KeyChoice::Passphrase(prompt::new_passphrase()?) };
     let store = install.create(choice)?;
     let accounts = store.list_accounts()?;

@@ -7,3 +7,4 @@ mod keychain;
 mod registration;
 mod relay;
 mod store;
+mod store_integrity;

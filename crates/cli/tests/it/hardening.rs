@@ -1,0 +1,80 @@
+//! The binary under input it should refuse: racing inits, a damaged store, credentials given the
+//! wrong way, numbers and paths that do not fit, URLs and names that would mislead.
+
+use std::process::{Command as StdCommand, Output, Stdio};
+
+use super::{init, json, wadesk, PASS};
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn error_code(out: &Output) -> String {
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("{e}: stderr is not JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    err["code"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn concurrent_inits_leave_exactly_one_store_that_opens() {
+    for round in 0..3 {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("d");
+        // Eight inits, and `status` calls racing them: a store being created must never be seen
+        // half-made (each status sees no store, or the whole store).
+        let commands = ["init"; 8].into_iter().chain(["status"; 4]);
+        let children: Vec<_> = commands
+            .map(|command| {
+                StdCommand::new(assert_cmd::cargo::cargo_bin("wadesk"))
+                    .arg("--data-dir")
+                    .arg(&data)
+                    .args(["--json", command])
+                    .env("WADESK_NO_KEYCHAIN", "1")
+                    .env("WADESK_PASSPHRASE", PASS)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        for status in outs.split_off(8) {
+            assert!(status.status.success(), "round {round}: status during init: {}", text(&status));
+            let seen = json(&status);
+            assert!(
+                seen["state"] == "uninitialized" || seen["accounts"].as_array().is_some_and(|a| a.len() == 1),
+                "round {round}: {seen}"
+            );
+        }
+        let won = outs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(won, 1, "round {round}: {won} inits succeeded");
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            assert_eq!(o.status.code(), Some(7), "round {round}: {}", text(o));
+            assert_eq!(error_code(o), "store_already_exists", "round {round}");
+        }
+        let out = wadesk(&data).env("WADESK_PASSPHRASE", PASS).args(["--json", "account", "list"]).output().unwrap();
+        assert!(out.status.success(), "round {round}: the surviving store does not open: {}", text(&out));
+        let accounts = json(&out);
+        assert_eq!(accounts.as_array().unwrap().len(), 1, "round {round}: {accounts}");
+        assert_eq!(accounts[0]["is_sandbox"], true);
+        let left: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(!left.iter().any(|n| n.to_string_lossy().contains("creating")), "round {round}: {left:?}");
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_exits_5_and_a_damaged_store_exits_7() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let db = t.path().join("wadesk.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[200..260].iter_mut().for_each(|b| *b ^= 0xa5);
+    std::fs::write(&db, bytes).unwrap();
+    let wrong = wadesk(t.path()).env("WADESK_PASSPHRASE", "wrong wrong").args(["--json", "status"]).output().unwrap();
+    assert_eq!((wrong.status.code(), error_code(&wrong).as_str()), (Some(5), "wrong_passphrase"), "{}", text(&wrong));
+    let right = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(["account", "list"]).output().unwrap();
+    assert_eq!(right.status.code(), Some(7), "{}", text(&right));
+    let message = String::from_utf8_lossy(&right.stderr);
+    assert!(message.contains("passphrase is right") && message.contains("damaged"), "{message}");
+}

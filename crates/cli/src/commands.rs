@@ -168,15 +168,7 @@ fn new_account(args: AddArgs) -> Result<NewAccount> {
         let names: Vec<_> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
         Error::InvalidInput(format!("provider {:?}: expected one of {}", args.provider, names.join(", ")))
     })?;
-    let mut given: Vec<(String, wadesk_core::Secret)> = Vec::new();
-    for pair in &args.secret_env {
-        let (name, var) = pair
-            .split_once('=')
-            .ok_or_else(|| Error::InvalidInput(format!("--secret-env {pair:?}: expected NAME=VAR")))?;
-        let value = std::env::var(var)
-            .map_err(|_| Error::InvalidInput(format!("--secret-env {name}: environment variable {var} is not set")))?;
-        given.push((name.to_owned(), wadesk_core::Secret::new(value)));
-    }
+    let mut given = secrets_from_env(provider, &args.secret_env)?;
     if args.secrets_stdin {
         given.extend(prompt::credentials_from_stdin()?);
     }
@@ -194,6 +186,34 @@ fn new_account(args: AddArgs) -> Result<NewAccount> {
             .map(|(name, value)| CredentialInput { name, value: value.expose().to_owned() })
             .collect(),
     })
+}
+
+/// The credentials named by `--secret-env NAME=VAR` arguments.
+///
+/// An argument may hold a value given by mistake (`app_secret=<the secret>`, or the secret alone),
+/// so errors never repeat it: they name the credential when it is one of the provider's fields,
+/// else the argument's position.
+fn secrets_from_env(provider: ProviderKind, pairs: &[String]) -> Result<Vec<(String, wadesk_core::Secret)>> {
+    let fields = provider.credential_fields();
+    let mut given = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let Some((name, var)) = pair.split_once('=') else {
+            return Err(Error::InvalidInput(format!(
+                "--secret-env #{}: expected NAME=VAR, a credential's name and the environment variable that \
+                 holds it (the argument is not shown in case it holds a secret)",
+                i + 1
+            )));
+        };
+        let label = if fields.contains(&name) { name.to_owned() } else { format!("#{}", i + 1) };
+        let value = std::env::var(var).map_err(|_| {
+            Error::InvalidInput(format!(
+                "--secret-env {label}: the environment variable it names is not set or not UTF-8 (its name is \
+                 not shown in case a value was given instead of a name)"
+            ))
+        })?;
+        given.push((name.to_owned(), wadesk_core::Secret::new(value)));
+    }
+    Ok(given)
 }
 
 fn print_accounts(w: &mut dyn Write, accounts: &[AccountView]) -> std::io::Result<()> {

@@ -159,12 +159,14 @@ fn validate(input: NewAccount) -> Result<ValidAccount> {
     let base_url = validate_base_url(input.provider, &input.base_url)?;
     let fields = input.provider.credential_fields();
     let mut credentials: Vec<(String, Secret)> = Vec::with_capacity(fields.len());
-    for c in input.credentials {
+    for (i, c) in input.credentials.into_iter().enumerate() {
         let value = Secret::new(c.value);
+        // A name that is not a field may be a value typed in the wrong place, so it is not
+        // repeated: the error gives its position instead.
         if !fields.contains(&c.name.as_str()) {
             return Err(Error::InvalidInput(format!(
-                "credential {:?}: {} accounts take {}",
-                c.name,
+                "credential #{}: not a field; {} accounts take {}",
+                i + 1,
                 input.provider.label(),
                 if fields.is_empty() { "no credentials".to_owned() } else { fields.join(", ") }
             )));
@@ -351,6 +353,9 @@ mod tests {
     fn invalid_input_messages_never_echo_the_secret() {
         let m = err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", "TOPSECRET\nMORE")]));
         assert!(!m.contains("TOPSECRET"));
+        // A value given where a name belongs.
+        let m = err_text(ca("a", "https://x.io", &[("app_id", "1"), ("TOPSECRET", "app_secret")]));
+        assert!(!m.contains("TOPSECRET") && m.contains("credential #2"), "{m}");
     }
 
     #[test]

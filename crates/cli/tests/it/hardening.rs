@@ -78,3 +78,35 @@ fn a_wrong_passphrase_exits_5_and_a_damaged_store_exits_7() {
     let message = String::from_utf8_lossy(&right.stderr);
     assert!(message.contains("passphrase is right") && message.contains("damaged"), "{message}");
 }
+
+#[test]
+fn credentials_given_the_wrong_way_are_never_echoed() {
+    const VALUE: &str = "sk-live-SUPERSECRET-4242";
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let add = |extra: &[&str], stdin: &str| {
+        let mut cmd = wadesk(t.path());
+        cmd.env("WADESK_PASSPHRASE", PASS)
+            .args(["account", "add", "--provider", "chatarchitect", "--name", "Shop"])
+            .args(extra)
+            .write_stdin(stdin.to_owned());
+        cmd.output().unwrap()
+    };
+    let cases = [
+        // The value where the variable's name belongs.
+        add(&["--secret-env", &format!("app_secret={VALUE}"), "--secret-env", "app_id=HOME"], ""),
+        // The value alone, or as the name.
+        add(&["--secret-env", VALUE], ""),
+        add(&["--secret-env", &format!("{VALUE}=HOME")], ""),
+        // Malformed stdin lines.
+        add(&["--secrets-stdin"], &format!("{VALUE}\n")),
+        add(&["--secrets-stdin"], &format!("app_id=1\n{VALUE}=x\n")),
+        add(&["--secrets-stdin"], &format!("app_id=1\napp_secret={VALUE}\nzz {VALUE}=1\n")),
+    ];
+    for (i, out) in cases.iter().enumerate() {
+        assert_eq!(out.status.code(), Some(2), "case {i}: {}", text(out));
+        assert!(!text(out).contains("SUPERSECRET"), "case {i} echoed the value: {}", text(out));
+    }
+    // The field is still named, so the message helps.
+    assert!(text(&cases[0]).contains("app_secret"), "{}", text(&cases[0]));
+}

@@ -16,7 +16,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(d) => d,
         None => Install::default_dir()?,
     };
-    let install = Install::at(dir);
+    let install = Install::for_dir(dir)?;
     let out = Output { json: cli.json };
     match cli.command {
         Command::Status => status(&install, &out),
@@ -125,7 +125,9 @@ fn init(install: &Install, force_passphrase: bool, out: &Output) -> Result<()> {
     let store = install.create(choice)?;
     let accounts = store.list_accounts()?;
     let source = if use_keychain { KeySource::Keychain } else { KeySource::Passphrase };
-    out.print(&serde_json::json!({ "data_dir": install.dir(), "key_source": source, "accounts": accounts }), |w| {
+    // The directory as text (`for_dir` refused a path that is not): serialising a `Path` can fail.
+    let data_dir = install.dir().display().to_string();
+    out.print(&serde_json::json!({ "data_dir": data_dir, "key_source": source, "accounts": accounts }), |w| {
         writeln!(w, "Created an encrypted store in {} (key in {}).", install.dir().display(), source_label(source))?;
         print_accounts(w, &accounts)
     })

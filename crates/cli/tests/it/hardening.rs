@@ -9,6 +9,11 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+fn assert_no_panic(out: &Output) {
+    let all = text(out);
+    assert!(!all.contains("panicked") && out.status.code() != Some(101), "panicked: {all}");
+}
+
 fn error_code(out: &Output) -> String {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr)
         .unwrap_or_else(|e| panic!("{e}: stderr is not JSON: {}", String::from_utf8_lossy(&out.stderr)));
@@ -109,4 +114,40 @@ fn credentials_given_the_wrong_way_are_never_echoed() {
     }
     // The field is still named, so the message helps.
     assert!(text(&cases[0]).contains("app_secret"), "{}", text(&cases[0]));
+}
+
+#[test]
+fn out_of_range_numbers_and_non_utf8_paths_are_input_errors_not_panics() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    for args in [
+        &["register", "start", "--wait", "18446744073709551615"][..],
+        &["register", "start", "--wait", "99999999999999"],
+        &["relay", "self-test", "--timeout", "18446744073709551615"],
+    ] {
+        let out = wadesk(t.path()).env("WADESK_PASSPHRASE", PASS).args(args).output().unwrap();
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = t.path().join(std::ffi::OsStr::from_bytes(b"data-\xff\xfe"));
+        for args in [&["init"][..], &["--json", "init"], &["status"]] {
+            let out = wadesk(&bad).env("WADESK_PASSPHRASE", PASS).args(args).output().unwrap();
+            assert_no_panic(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+            assert!(text(&out).contains("UTF-8"), "{}", text(&out));
+        }
+        // The same rule for the directory named by the environment.
+        let out = assert_cmd::Command::cargo_bin("wadesk")
+            .unwrap()
+            .env("WADESK_DATA_DIR", &bad)
+            .env("WADESK_NO_KEYCHAIN", "1")
+            .arg("status")
+            .output()
+            .unwrap();
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    }
 }

@@ -102,6 +102,19 @@ impl Install {
         Install { dir: dir.into() }
     }
 
+    /// The install at `dir`, refusing a path that is not valid Unicode: the directory is shown in
+    /// the app, printed in JSON and handed to the webview, and none of these can carry such a
+    /// path faithfully.
+    pub fn for_dir(dir: PathBuf) -> Result<Self> {
+        if dir.to_str().is_none() {
+            return Err(Error::InvalidInput(format!(
+                "data directory {:?}: the path is not valid UTF-8; choose a directory whose name is valid text",
+                dir.to_string_lossy()
+            )));
+        }
+        Ok(Install::at(dir))
+    }
+
     /// The per-user default: `$WADESK_DATA_DIR`, else the OS data directory + `wadesk`
     /// (`~/.local/share/wadesk` on Linux). The app and the CLI use the same rule.
     pub fn default_dir() -> Result<PathBuf> {

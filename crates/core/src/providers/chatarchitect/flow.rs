@@ -189,13 +189,14 @@ impl Registrations {
     /// After the iframe said `completed`: waits up to `wait` for the signed webhook to land, then
     /// falls back to `result`.
     pub async fn confirm_completion(&self, id: &str, wait: Duration) -> Result<RegistrationView> {
-        let deadline = Instant::now() + wait;
+        // A wait too long to add to the clock (a caller's `Duration::MAX`) means no deadline.
+        let deadline = Instant::now().checked_add(wait);
         loop {
             let view = self.store.registration(id)?;
             if view.status == RegistrationStatus::Completed {
                 return Ok(view);
             }
-            if Instant::now() >= deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 tracing::info!(registration = %id, "no completion webhook yet; asking the provider for the result");
                 return self.refresh(id).await;
             }

@@ -151,3 +151,50 @@ fn out_of_range_numbers_and_non_utf8_paths_are_input_errors_not_panics() {
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     }
 }
+
+#[test]
+fn plain_http_to_other_hosts_and_text_direction_tricks_are_refused_everywhere() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let add = |name: &str, url: &str| {
+        wadesk(t.path())
+            .env("WADESK_PASSPHRASE", PASS)
+            .args(["account", "add", "--provider", "chatarchitect", "--name", name, "--base-url", url])
+            .args(["--secrets-stdin"])
+            .write_stdin("app_id=1\napp_secret=2\n")
+            .output()
+            .unwrap()
+    };
+    let out = add("Shop", "http://api.example.com");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("https://"));
+    for ok in ["http://127.0.0.2:8080", "http://localhost:9", "http://[::1]:9", "https://api.example.com"] {
+        assert!(add(&format!("Shop {ok}"), ok).status.success(), "{ok}");
+    }
+    for bidi in ["Shop\u{202E}gpj.exe", "\u{2066}Shop", "Shop\u{200F}", "a\u{061C}b"] {
+        let out = add(bidi, "https://api.example.com");
+        assert_eq!(out.status.code(), Some(2), "{bidi:?}: {}", text(&out));
+        let out = wadesk(t.path())
+            .env("WADESK_PASSPHRASE", PASS)
+            .args(["account", "rename", "Sandbox", bidi])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "rename to {bidi:?}: {}", text(&out));
+    }
+    // The same loopback rule for the relay: any 127.0.0.0/8 address is this machine (nothing
+    // listens on port 9, so the relay is unavailable: exit 8, not refused as input).
+    let out = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .env("WADESK_RELAY_ADMIN_TOKEN", "admin-token-0123456789")
+        .args(["relay", "use-remote", "http://127.0.0.2:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    let out = wadesk(t.path())
+        .env("WADESK_PASSPHRASE", PASS)
+        .env("WADESK_PARTNER_TOKEN", "partner-token-0123456789")
+        .args(["register", "use-partner", "http://registration.example"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

@@ -4,6 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Longest `register start --wait`. Seconds become a deadline on the clock, which a number near
+/// `u64::MAX` would overflow; a registration session expires long before a day anyway.
+pub const MAX_WAIT_SECS: u64 = 24 * 60 * 60;
+/// Longest `relay self-test --timeout`.
+pub const MAX_SELF_TEST_SECS: u64 = 60 * 60;
+
 /// Wadesk: WhatsApp Business through partner APIs, from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "wadesk", version, about)]
@@ -54,8 +60,8 @@ pub enum RegisterCommand {
         /// Replace the credentials of this existing account (id or name) instead of adding one.
         #[arg(long)]
         account: Option<String>,
-        /// Wait up to this many seconds for the registration to end.
-        #[arg(long)]
+        /// Wait up to this many seconds (at most a day) for the registration to end.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
         wait: Option<u64>,
     },
     /// Ask the provider for a session's result; stores the credentials if it is completed.
@@ -88,8 +94,8 @@ pub enum RelayCommand {
     Status,
     /// Post a synthetic event to this install's own hook URL and wait until it is applied here.
     SelfTest {
-        /// Seconds to wait for the event.
-        #[arg(long, default_value_t = 10)]
+        /// Seconds to wait for the event (at most an hour).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_SELF_TEST_SECS))]
         timeout: u64,
     },
     /// Apply every waiting webhook, then exit; with --follow keep streaming until Ctrl-C.

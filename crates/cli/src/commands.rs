@@ -16,7 +16,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(d) => d,
         None => Install::default_dir()?,
     };
-    let install = Install::at(dir);
+    let install = Install::for_dir(dir)?;
     let out = Output { json: cli.json };
     match cli.command {
         Command::Status => status(&install, &out),
@@ -115,15 +115,19 @@ fn source_label(s: KeySource) -> &'static str {
 }
 
 fn init(install: &Install, force_passphrase: bool, out: &Output) -> Result<()> {
-    if install.db_path().exists() {
-        return Err(Error::StoreAlreadyExists(install.dir().display().to_string()));
+    // Asked first so nobody types a passphrase for nothing; `create` checks again under its lock.
+    let status = install.status()?;
+    if status.state != StoreState::Uninitialized {
+        return Err(Error::StoreAlreadyExists(status.data_dir));
     }
-    let use_keychain = !force_passphrase && install.status()?.keychain_available;
+    let use_keychain = !force_passphrase && status.keychain_available;
     let choice = if use_keychain { KeyChoice::Keychain } else { KeyChoice::Passphrase(prompt::new_passphrase()?) };
     let store = install.create(choice)?;
     let accounts = store.list_accounts()?;
     let source = if use_keychain { KeySource::Keychain } else { KeySource::Passphrase };
-    out.print(&serde_json::json!({ "data_dir": install.dir(), "key_source": source, "accounts": accounts }), |w| {
+    // The directory as text (`for_dir` refused a path that is not): serialising a `Path` can fail.
+    let data_dir = install.dir().display().to_string();
+    out.print(&serde_json::json!({ "data_dir": data_dir, "key_source": source, "accounts": accounts }), |w| {
         writeln!(w, "Created an encrypted store in {} (key in {}).", install.dir().display(), source_label(source))?;
         print_accounts(w, &accounts)
     })
@@ -166,15 +170,7 @@ fn new_account(args: AddArgs) -> Result<NewAccount> {
         let names: Vec<_> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
         Error::InvalidInput(format!("provider {:?}: expected one of {}", args.provider, names.join(", ")))
     })?;
-    let mut given: Vec<(String, wadesk_core::Secret)> = Vec::new();
-    for pair in &args.secret_env {
-        let (name, var) = pair
-            .split_once('=')
-            .ok_or_else(|| Error::InvalidInput(format!("--secret-env {pair:?}: expected NAME=VAR")))?;
-        let value = std::env::var(var)
-            .map_err(|_| Error::InvalidInput(format!("--secret-env {name}: environment variable {var} is not set")))?;
-        given.push((name.to_owned(), wadesk_core::Secret::new(value)));
-    }
+    let mut given = secrets_from_env(provider, &args.secret_env)?;
     if args.secrets_stdin {
         given.extend(prompt::credentials_from_stdin()?);
     }
@@ -192,6 +188,34 @@ fn new_account(args: AddArgs) -> Result<NewAccount> {
             .map(|(name, value)| CredentialInput { name, value: value.expose().to_owned() })
             .collect(),
     })
+}
+
+/// The credentials named by `--secret-env NAME=VAR` arguments.
+///
+/// An argument may hold a value given by mistake (`app_secret=<the secret>`, or the secret alone),
+/// so errors never repeat it: they name the credential when it is one of the provider's fields,
+/// else the argument's position.
+fn secrets_from_env(provider: ProviderKind, pairs: &[String]) -> Result<Vec<(String, wadesk_core::Secret)>> {
+    let fields = provider.credential_fields();
+    let mut given = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let Some((name, var)) = pair.split_once('=') else {
+            return Err(Error::InvalidInput(format!(
+                "--secret-env #{}: expected NAME=VAR, a credential's name and the environment variable that \
+                 holds it (the argument is not shown in case it holds a secret)",
+                i + 1
+            )));
+        };
+        let label = if fields.contains(&name) { name.to_owned() } else { format!("#{}", i + 1) };
+        let value = std::env::var(var).map_err(|_| {
+            Error::InvalidInput(format!(
+                "--secret-env {label}: the environment variable it names is not set or not UTF-8 (its name is \
+                 not shown in case a value was given instead of a name)"
+            ))
+        })?;
+        given.push((name.to_owned(), wadesk_core::Secret::new(value)));
+    }
+    Ok(given)
 }
 
 fn print_accounts(w: &mut dyn Write, accounts: &[AccountView]) -> std::io::Result<()> {

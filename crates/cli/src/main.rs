@@ -4,7 +4,8 @@
 //! Exit status: 0 on success, else [`wadesk_core::ErrorCode::exit_status`] (2 bad input, 3 not found,
 //! 4 no store, 5 locked/wrong passphrase, 6 keychain, 7 store exists/corrupt, 8 relay unavailable,
 //! 9 provider refused the token, 10 provider refused the request, 11 provider conflict (e.g. retry before
-//! completion), 12 provider unavailable, 1 other). With `--json`
+//! completion), 12 provider unavailable, 13 another process is creating or opening the store,
+//! 1 other). With `--json`
 //! results go to stdout as JSON and errors to stderr as `{"code", "message"}`.
 
 mod args;

@@ -125,7 +125,10 @@ fn print_settings(
 
 /// Follows the session until it completes (credentials stored) or expires, or `secs` pass.
 async fn wait_for_end(registrations: &Registrations, store: &Store, id: &str, secs: u64) -> Result<RegistrationView> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
+    // `secs` is bounded by the argument parser; checked anyway, since an overflow would panic.
+    let deadline = Instant::now()
+        .checked_add(Duration::from_secs(secs))
+        .ok_or_else(|| Error::InvalidInput(format!("--wait {secs}: too long")))?;
     let mut last = None;
     loop {
         let view = store.registration(id)?;

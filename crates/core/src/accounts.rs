@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::input::{display_text, endpoint_url, PathRule};
 use crate::providers::{ProviderKind, EMBEDDED_SANDBOX_URL};
 use crate::secret::Secret;
 use crate::store::{now_ms, Store};
@@ -114,43 +115,20 @@ pub(crate) fn set_credential(
     Ok(())
 }
 
-/// Trims and checks a display name.
+/// Trims and checks a display name (see [`crate::input::display_text`]).
 pub fn validate_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(Error::InvalidInput("display name: must not be empty".into()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::InvalidInput(format!("display name: at most {MAX_NAME_CHARS} characters")));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::InvalidInput("display name: must not contain control characters".into()));
-    }
-    Ok(name.to_owned())
+    display_text("display name", name, MAX_NAME_CHARS)
 }
 
-/// Checks a provider endpoint: http(s) with a host, no user info (a secret in a URL ends up in
-/// logs), no query or fragment. The sandbox also accepts its embedded pseudo-URL.
+/// Checks a provider endpoint (see [`crate::input::endpoint_url`]); returned without a trailing
+/// slash. The sandbox's embedded pseudo-URL is accepted for every provider.
 pub fn validate_base_url(_provider: ProviderKind, raw: &str) -> Result<String> {
     let raw = raw.trim();
     // The embedded sandbox simulates every provider, so any kind may point at it.
     if raw == EMBEDDED_SANDBOX_URL {
         return Ok(raw.to_owned());
     }
-    let bad = |why: &str| Error::InvalidInput(format!("base URL: {why}"));
-    let url = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must start with https:// (or http:// for a local endpoint)"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("must name a host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not contain a user name or password; credentials go in their own fields"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must not contain a query or fragment"));
-    }
+    let url = endpoint_url("base URL", raw, PathRule::Allowed)?;
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
@@ -159,12 +137,14 @@ fn validate(input: NewAccount) -> Result<ValidAccount> {
     let base_url = validate_base_url(input.provider, &input.base_url)?;
     let fields = input.provider.credential_fields();
     let mut credentials: Vec<(String, Secret)> = Vec::with_capacity(fields.len());
-    for c in input.credentials {
+    for (i, c) in input.credentials.into_iter().enumerate() {
         let value = Secret::new(c.value);
+        // A name that is not a field may be a value typed in the wrong place, so it is not
+        // repeated: the error gives its position instead.
         if !fields.contains(&c.name.as_str()) {
             return Err(Error::InvalidInput(format!(
-                "credential {:?}: {} accounts take {}",
-                c.name,
+                "credential #{}: not a field; {} accounts take {}",
+                i + 1,
                 input.provider.label(),
                 if fields.is_empty() { "no credentials".to_owned() } else { fields.join(", ") }
             )));
@@ -351,6 +331,9 @@ mod tests {
     fn invalid_input_messages_never_echo_the_secret() {
         let m = err_text(ca("a", "https://x.io", &[("app_id", "1"), ("app_secret", "TOPSECRET\nMORE")]));
         assert!(!m.contains("TOPSECRET"));
+        // A value given where a name belongs.
+        let m = err_text(ca("a", "https://x.io", &[("app_id", "1"), ("TOPSECRET", "app_secret")]));
+        assert!(!m.contains("TOPSECRET") && m.contains("credential #2"), "{m}");
     }
 
     #[test]

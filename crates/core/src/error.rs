@@ -19,6 +19,11 @@ pub enum Error {
     /// `create` was asked for where a database already exists.
     #[error("a store already exists in {0}; it was left untouched")]
     StoreAlreadyExists(String),
+    /// Another process is creating the store, or holds the data directory for longer than we wait.
+    #[error(
+        "another Wadesk process is creating or opening the store in {0}; nothing was changed, try again in a moment"
+    )]
+    StoreBusy(String),
     /// The data directory holds something we refuse to touch (e.g. a database without key metadata).
     #[error("{0}")]
     StoreCorrupt(String),
@@ -92,6 +97,8 @@ pub enum ErrorCode {
     StoreAlreadyExists,
     #[allow(missing_docs)]
     StoreCorrupt,
+    /// Another process is creating or opening the store; retry.
+    StoreBusy,
     #[allow(missing_docs)]
     WrongPassphrase,
     #[allow(missing_docs)]
@@ -137,6 +144,7 @@ impl ErrorCode {
             ErrorCode::ProviderConflict => 11,
             ErrorCode::ProviderUnavailable => 12,
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
+            ErrorCode::StoreBusy => 13,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
     }
@@ -150,6 +158,7 @@ impl Error {
             Error::StoreLocked => ErrorCode::StoreLocked,
             Error::StoreAlreadyExists(_) => ErrorCode::StoreAlreadyExists,
             Error::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
+            Error::StoreBusy(_) => ErrorCode::StoreBusy,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
             Error::KeyMissing => ErrorCode::KeyMissing,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
@@ -166,6 +175,16 @@ impl Error {
                     ErrorCode::ProviderUnavailable
                 }
             },
+            // A page that does not decrypt or a malformed b-tree met after unlocking is damage to
+            // the store, not a passing database error: the person has to restore, not retry.
+            Error::Database(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                ) =>
+            {
+                ErrorCode::StoreCorrupt
+            }
             Error::Database(_) => ErrorCode::Database,
             Error::Io(_) => ErrorCode::Io,
             Error::Internal(_) => ErrorCode::Internal,

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod error;
+mod input;
 pub mod install;
 mod loopback;
 pub mod providers;

@@ -3,7 +3,7 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 import { describeError } from "./errorMessages";
 
 const ALL_CODES: ErrorCode[] = [
-  "store_uninitialized", "store_locked", "store_already_exists", "store_corrupt", "wrong_passphrase",
+  "store_uninitialized", "store_locked", "store_already_exists", "store_corrupt", "store_busy", "wrong_passphrase",
   "key_missing", "keychain_unavailable", "weak_passphrase", "invalid_input", "not_found", "database",
   "io", "internal", "relay_unavailable", "provider_rejected", "provider_unauthorized", "provider_conflict",
   "provider_unavailable",

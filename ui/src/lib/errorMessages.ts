@@ -10,6 +10,8 @@ const MESSAGES: Record<ErrorCode, string> = {
     "A database already exists in the data folder, so a new one was not created. Unlock the existing one instead.",
   store_corrupt:
     "The database file could not be read and may be damaged. Wadesk did not change it. Restore it from a backup before going on.",
+  store_busy:
+    "Another Wadesk window or command is setting up or opening the database right now. Nothing was changed; try again in a moment.",
   wrong_passphrase: "Wrong passphrase — the database was not changed.",
   key_missing: "The key for this database is missing from the keychain. Your data was not changed.",
   keychain_unavailable:

@@ -14,6 +14,7 @@ use super::connection::{self, ConnectionState, Endpoint, RelayStatus};
 use super::embedded::{EmbeddedRelay, Hosting};
 use super::{RelayChannel, RelayMode};
 use crate::error::{Error, Result};
+use crate::input::{endpoint_url, PathRule};
 use crate::secret::Secret;
 use crate::store::{now_ms, Store};
 use crate::webhooks::SELF_TEST_HEADER;
@@ -87,13 +88,7 @@ async fn create_channel(
 /// Points the install at a remote relay: creates a channel there with the operator's admin token
 /// (used once, not stored) and replaces the current channel.
 pub async fn use_remote(store: &Arc<Store>, relay_url: &str, admin_token: &Secret) -> Result<RelayChannel> {
-    let url = url::Url::parse(relay_url).map_err(|e| Error::InvalidInput(format!("relay URL: {e}")))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::InvalidInput("relay URL: must be https:// (or http:// on loopback)".into()));
-    }
-    if url.scheme() == "http" && !matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
-        return Err(Error::InvalidInput("relay URL: use https:// for a relay that is not on this machine".into()));
-    }
+    let url = endpoint_url("relay URL", relay_url, PathRule::Allowed)?;
     let channel = create_channel(&http()?, url.as_str(), admin_token, RelayMode::Remote, None).await?;
     store.save_relay_channel(&channel)?;
     Ok(channel)

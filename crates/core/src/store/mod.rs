@@ -34,25 +34,48 @@ pub(crate) enum OpenMode {
 }
 
 impl Store {
-    /// Opens the database at `path` with `key`, checks the key, and applies pending migrations.
+    /// Opens the database at `path` with `key`, checks that it is a Wadesk store, and applies
+    /// pending migrations.
     ///
-    /// A wrong key fails with `Error::WrongPassphrase` before anything is written.
+    /// With [`OpenMode::Existing`] nothing is written before the store is known to be ours: SQLite
+    /// takes an empty file for an empty database, so the first write (a migration) would make a
+    /// new store in it with whatever key was given. A key that does not decrypt the first page
+    /// fails with `Error::WrongPassphrase` (the caller knows whether the key was right, see
+    /// [`crate::install`]); a damaged or foreign database fails with `Error::StoreCorrupt`.
     pub(crate) fn open(path: &Path, key: &DbKey, mode: OpenMode) -> Result<Store> {
         let flags = match mode {
             OpenMode::CreateNew => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            OpenMode::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            OpenMode::Existing => {
+                check_db_file(path)?;
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+            }
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         // SQLCipher logs decryption failures to stderr on its own; our typed error says it once.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // The value is hex only, so it cannot break out of the string literal.
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
-        // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here;
+        // a database shorter than its header says answers SQLITE_CORRUPT.
+        let read = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+        if let Err(e) = read {
             return Err(match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongPassphrase,
+                Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(path, &e),
                 _ => Error::Database(e),
             });
+        }
+        if mode == OpenMode::Existing {
+            // `create` migrates before the database gets its name, so a store always has a schema.
+            let version: i64 =
+                conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| damaged(path, &e))?;
+            if version < 1 {
+                return Err(Error::StoreCorrupt(format!(
+                    "{} opens but holds no Wadesk data (schema version {version}); nothing was changed. \
+                     Restore it from a backup",
+                    file_name(path)
+                )));
+            }
         }
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
@@ -81,6 +104,32 @@ impl Store {
         self.conn()?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
+}
+
+/// Checks what can be checked of an existing database without its key: that it is a file and
+/// not empty. An empty file is what a lost database most often leaves (an interrupted copy, a
+/// full disk), and SQLite would open it as a new database under any key.
+pub(crate) fn check_db_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::StoreCorrupt(format!("{} is not a file; nothing was changed", path.display())));
+    }
+    if meta.len() == 0 {
+        return Err(Error::StoreCorrupt(format!(
+            "{} is empty (0 bytes): the database was lost, e.g. by an interrupted copy or a full disk. \
+             Nothing was changed; restore it from a backup",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+fn damaged(path: &Path, e: &rusqlite::Error) -> Error {
+    Error::StoreCorrupt(format!("{} is damaged ({e}); nothing was changed. Restore it from a backup", file_name(path)))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 /// Milliseconds since the Unix epoch.

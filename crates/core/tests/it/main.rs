@@ -8,3 +8,4 @@ mod loopback;
 mod registration;
 mod relay;
 mod store;
+mod store_integrity;

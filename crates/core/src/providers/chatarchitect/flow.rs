@@ -19,6 +19,7 @@ use super::registration::{origin_of, Completion, CompletionSource, NewSession, R
 use super::settings::{RegistrationMode, RegistrationSettings};
 use super::LANGUAGES;
 use crate::error::{Error, ProviderFailure, Result};
+use crate::input::display_text;
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -91,10 +92,11 @@ impl Registrations {
         if !LANGUAGES.contains(&lang.as_str()) {
             return Err(Error::InvalidInput(format!("language: {lang:?} is not one of {}", LANGUAGES.join(", "))));
         }
-        let integration = opts.integration.as_deref().map(str::trim).filter(|i| !i.is_empty()).unwrap_or("Wadesk");
-        if integration.chars().count() > 80 || integration.chars().any(char::is_control) {
-            return Err(Error::InvalidInput("integration name: one line of at most 80 characters".into()));
-        }
+        let integration = match opts.integration.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+            Some(name) => display_text("integration name", name, 80)?,
+            None => "Wadesk".to_owned(),
+        };
+        let integration = integration.as_str();
         if let Some(id) = &opts.account_id {
             self.store.account(id)?;
         }
@@ -190,13 +192,14 @@ impl Registrations {
     /// After the iframe said `completed`: waits up to `wait` for the signed webhook to land, then
     /// falls back to `result`.
     pub async fn confirm_completion(&self, id: &str, wait: Duration) -> Result<RegistrationView> {
-        let deadline = Instant::now() + wait;
+        // A wait too long to add to the clock (a caller's `Duration::MAX`) means no deadline.
+        let deadline = Instant::now().checked_add(wait);
         loop {
             let view = self.store.registration(id)?;
             if view.status == RegistrationStatus::Completed {
                 return Ok(view);
             }
-            if Instant::now() >= deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 tracing::info!(registration = %id, "no completion webhook yet; asking the provider for the result");
                 return self.refresh(id).await;
             }

@@ -129,6 +129,18 @@ pub(crate) struct Completion {
 
 /// Stores `c`'s credentials inside `tx`: creates the account on the first completion, updates its
 /// credentials if a later one carries a different app id, and is a duplicate otherwise.
+/// The name a registered number's new account gets. The phone comes from the provider, so only its
+/// digits are kept (at most 20): whatever else it holds must not fail the completion nor reach
+/// the screen (a text-direction mark would pass for part of the number).
+fn name_for_phone(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).take(20).collect();
+    if digits.is_empty() {
+        "WhatsApp number".to_owned()
+    } else {
+        format!("WhatsApp +{digits}")
+    }
+}
+
 pub(crate) fn credentials_landed(tx: &Transaction<'_>, c: &Completion) -> Result<Outcome> {
     let row = tx
         .query_row(
@@ -161,8 +173,7 @@ pub(crate) fn credentials_landed(tx: &Transaction<'_>, c: &Completion) -> Result
         }
         None => {
             let sandbox = RegistrationMode::parse(&mode)? == RegistrationMode::Sandbox;
-            let phone = c.phone.as_deref().unwrap_or("").trim();
-            let name = if phone.is_empty() { "WhatsApp number".to_owned() } else { format!("WhatsApp +{phone}") };
+            let name = name_for_phone(c.phone.as_deref().unwrap_or(""));
             insert_account(
                 tx,
                 NewAccount {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::input::{endpoint_url, PathRule};
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -161,27 +162,10 @@ impl Store {
 }
 
 /// The registration domain: https (http only for loopback, to test against a local sandbox), a host,
-/// no path, query, fragment or user info. Returned without a trailing slash.
+/// no path, query, fragment or user info (see [`crate::input::endpoint_url`]). Returned without a
+/// trailing slash.
 pub fn validate_registration_url(raw: &str) -> Result<String> {
-    let bad = |why: &str| Error::InvalidInput(format!("registration URL: {why}"));
-    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => return Err(bad("must name a host")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err(bad("must start with https:// (http:// only for a local sandbox)")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not contain a user name or password"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must be the domain only, like https://registration.example"));
-    }
+    let url = endpoint_url("registration URL", raw, PathRule::OriginOnly)?;
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
@@ -195,6 +179,7 @@ mod tests {
         assert_eq!(validate_registration_url("http://127.0.0.1:8790").unwrap(), "http://127.0.0.1:8790");
         for bad in [
             "http://reg.example",
+            "http://10.1.2.3",
             "ftp://reg.example",
             "https://reg.example/partner",
             "https://u:p@reg.example",

@@ -15,16 +15,16 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WADESK_LOG").unwrap_or_else(|_| "info".into()))
         .init();
-    let dir = match Install::default_dir() {
-        Ok(d) => d,
+    let install = match Install::default_dir().and_then(Install::for_dir) {
+        Ok(install) => install,
         Err(e) => {
             tracing::error!("{e}");
             std::process::exit(1);
         }
     };
-    tracing::info!(data_dir = %dir.display(), "starting Wadesk");
+    tracing::info!(data_dir = %install.dir().display(), "starting Wadesk");
     let result = tauri::Builder::default()
-        .manage(commands::AppState::new(Install::at(dir)))
+        .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
         .setup(|app| {
             // The main window is built here rather than from the config alone so it can decide on

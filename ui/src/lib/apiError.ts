@@ -7,6 +7,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   store_locked: true,
   store_already_exists: true,
   store_corrupt: true,
+  store_busy: true,
   wrong_passphrase: true,
   key_missing: true,
   keychain_unavailable: true,

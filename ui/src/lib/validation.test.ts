@@ -49,7 +49,14 @@ describe("validateDisplayName", () => {
 });
 
 describe("validateBaseUrl", () => {
-  it.each(["https://api.example.com", "http://127.0.0.1:8787", "  https://x.io/v1  "])("accepts %s", (url) => {
+  it.each([
+    "https://api.example.com",
+    "http://127.0.0.1:8787",
+    "http://127.8.9.10",
+    "http://localhost:8080",
+    "http://[::1]:9000",
+    "  https://x.io/v1  ",
+  ])("accepts %s", (url) => {
     expect(validateBaseUrl(url)).toBeUndefined();
   });
 
@@ -58,6 +65,9 @@ describe("validateBaseUrl", () => {
     ["api.example.com", /http:\/\/ or https:\/\//],
     ["ftp://files.example.com", /must start with http/],
     ["javascript:alert(1)", /must start with http/],
+    ["http://api.example.com", /only for an endpoint on this computer/],
+    ["http://192.168.1.10", /only for an endpoint on this computer/],
+    ["http://localhost.example.com", /only for an endpoint on this computer/],
   ])("rejects %j", (url, message) => {
     expect(validateBaseUrl(url)).toMatch(message);
   });

@@ -38,7 +38,16 @@ export function validateBaseUrl(url: string): string | undefined {
     return "The base URL must start with http:// or https://.";
   }
   if (parsed.hostname.length === 0) return "The base URL must include a host name.";
+  if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
+    return "Use https:// — plain http:// is only for an endpoint on this computer (localhost, 127.0.0.1).";
+  }
   return undefined;
+}
+
+/** The hosts the core accepts plain http for (one rule in core, `input::endpoint_url`): localhost,
+ * 127.0.0.0/8 and [::1]. `URL` has already normalised the host (lower case, dotted IPv4). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 export type AccountFormValues = {
@@ -92,9 +101,6 @@ export function capitalise(text: string): string {
   return text.length === 0 ? text : text[0].toUpperCase() + text.slice(1);
 }
 
-/** Hosts where the core accepts a plain http:// relay: this machine only (mirrors core's use_remote). */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 export function validateRelayUrl(url: string): string | undefined {
   const trimmed = url.trim();
   if (trimmed.length === 0) return "Enter the relay's URL, for example https://relay.example.com.";
@@ -108,7 +114,7 @@ export function validateRelayUrl(url: string): string | undefined {
     return "The relay URL must start with https://.";
   }
   if (parsed.hostname.length === 0) return "The relay URL must include a host name.";
-  if (parsed.protocol === "http:" && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+  if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
     return "Use https:// for a relay on another machine. Plain http:// is allowed only for 127.0.0.1, localhost or [::1].";
   }
   if (parsed.username || parsed.password) {

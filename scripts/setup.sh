@@ -27,6 +27,8 @@ fi
 
 command -v cargo-nextest >/dev/null || { step "cargo install cargo-nextest"; cargo install cargo-nextest --locked; }
 command -v tauri-driver >/dev/null || { step "cargo install tauri-driver"; cargo install tauri-driver --locked; }
+# The fuzz targets (scripts/fuzz.sh) run under libFuzzer through cargo fuzz, on stable Rust (no sanitizer).
+command -v cargo-fuzz >/dev/null || { step "cargo install cargo-fuzz"; cargo install cargo-fuzz --locked; }
 
 if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT/ui/node_modules/.package-lock.json" ]; then
   step "npm ci (ui)"

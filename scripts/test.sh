@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: UI type check and unit tests, formatting, clippy, the dependency boundary, Rust
-# unit + integration tests (including the IPC bindings drift check), the OS keychain path under a
-# private D-Bus session, and the end-to-end tests that drive the real window under Xvfb.
+# unit + integration tests (including the IPC bindings drift check), a bounded fuzz run of every
+# parser of untrusted bytes, the OS keychain path under a private D-Bus session, and the end-to-end
+# tests that drive the real window under Xvfb.
 set -euo pipefail
 source "$(dirname "$0")/lib/env.sh"
 cd "$ROOT"
@@ -29,6 +30,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Rust unit and integration tests"
 cargo nextest run --workspace --exclude wadesk-e2e --no-fail-fast
+
+step "fuzz: every parser of untrusted bytes, ${FUZZ_SECONDS:-10} s per target (scripts/fuzz.sh)"
+"$ROOT/scripts/fuzz.sh"
 
 step "OS keychain (Secret Service via gnome-keyring on a private D-Bus session)"
 keyhome=$(mktemp -d)

@@ -44,6 +44,9 @@ pub struct SelfTestResult {
 fn http() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
+        // The relay closes a kept-alive connection idle for its header timeout (15 s by default);
+        // let go of ours first, so a post never lands on a connection the relay is closing.
+        .pool_idle_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| Error::Relay(e.without_url().to_string()))
 }

@@ -202,3 +202,47 @@ async fn switching_to_a_remote_relay_streams_from_it_and_never_shows_the_admin_t
     screenshot(c, "wadesk-relay-reconnecting.png").await;
     app.close().await;
 }
+
+/// A local program holds the port the install's relay used and answers like a relay: the window
+/// shows the relay connected on another port, says why, and that program was sent no credential.
+#[tokio::test]
+async fn a_program_squatting_on_the_relay_port_is_shown_and_gets_no_secret() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let log = seen.clone();
+    let mut squatted = 0;
+    let app = AppSession::start_with(|data| {
+        cli(data, PASS, &["init"], "");
+        let report = relay_status_from_cli(data);
+        let url = report["relay"]["relay_url"].as_str().unwrap().to_owned();
+        squatted = url.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+        let listener = TcpListener::bind(("127.0.0.1", squatted)).unwrap();
+        std::thread::spawn(move || squat(listener, &log));
+    })
+    .await;
+    let c = &app.client;
+    wait(c, "#unlock-passphrase").await.send_keys(PASS).await.unwrap();
+    wait(c, "#unlock-button").await.click().await.unwrap();
+    wait(c, "[data-testid=relay-indicator][data-state=connected]").await;
+    wait(c, "[data-testid=relay-indicator]").await.click().await.unwrap();
+    let notice = text(c, "[data-testid=relay-notice]").await;
+    assert!(notice.contains(&format!("port {squatted}")) && notice.contains("hook URL changed"), "{notice}");
+    assert!(!text(c, "[data-testid=relay-url]").await.ends_with(&format!(":{squatted}")));
+    assert!(self_test(c).await.contains("Self-test passed in"));
+    screenshot(c, "wadesk-relay-moved.png").await;
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).to_lowercase();
+    assert!(!sent.contains("authorization") && !sent.contains("/h/"), "the squatter was sent:\n{sent}");
+    app.close().await;
+}
+
+/// Answers every connection like a relay's /healthz and keeps what it was sent.
+fn squat(listener: TcpListener, seen: &std::sync::Mutex<Vec<u8>>) {
+    use std::io::{Read, Write};
+    for mut tcp in listener.incoming().flatten() {
+        let _ = tcp.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut buf = [0u8; 16 * 1024];
+        let n = tcp.read(&mut buf).unwrap_or(0);
+        seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        let body = r#"{"status":"ok","version":"0.1.0"}"#;
+        let _ = write!(tcp, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+    }
+}

@@ -20,6 +20,7 @@
 pub mod desktop;
 pub mod http;
 pub mod process;
+pub mod remote;
 pub mod stream;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use wadesk_relay_protocol::{open, CapturedRequest, ChannelKeys, CreatedChannel};
 
 pub use desktop::Desktop;
 pub use process::{RelayOptions, RelayProcess, ADMIN_TOKEN};
+pub use remote::RemoteDesktop;
 pub use stream::Stream;
 
 /// A built binary of this workspace. Cargo puts binaries in the target profile dir and test

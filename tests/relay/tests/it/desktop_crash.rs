@@ -8,89 +8,23 @@
 
 use std::time::{Duration, Instant};
 
-use wadesk_core::Store;
 use wadesk_relay_tests::desktop::Background;
-use wadesk_relay_tests::http::post_request;
 use wadesk_relay_tests::process::ChannelStats;
-use wadesk_relay_tests::{Desktop, RelayOptions, RelayProcess, ADMIN_TOKEN};
+use wadesk_relay_tests::RemoteDesktop;
 
 /// How long the desktop holds each ack after its commit. The test kills it as soon as it sees the
 /// commit (within milliseconds), so this costs no time; it is long so that a loaded machine cannot
 /// make the kill miss the window.
 const HOLD_ACK_MS: &str = "10000";
 
-/// A desktop pointed at a real relay, and what it needs to post and watch.
-struct Setup {
-    relay: RelayProcess,
-    desktop: Desktop,
-    store: Store,
-    hook_path: String,
-    client_key: String,
-}
-
-fn setup() -> Setup {
-    let relay = RelayProcess::start(RelayOptions::default());
-    let desktop = Desktop::init();
-    let used = desktop.run_json(&["relay", "use-remote", &relay.url()], &[("WADESK_RELAY_ADMIN_TOKEN", ADMIN_TOKEN)]);
-    assert_eq!(used["mode"], "remote", "{used}");
-    let store = desktop.store();
-    let channel = store.relay_channel().unwrap().expect("use-remote saves a channel");
-    let hook_path =
-        channel.hook_url.expose().strip_prefix(&relay.url()).expect("the hook URL is on the relay").to_owned();
-    let client_key = channel.client_key.expose().to_owned();
-    Setup { relay, desktop, store, hook_path, client_key }
-}
-
-impl Setup {
-    /// Posts a ChatArchitect inbound-message webhook (seed 000's shape: unsigned, like every message
-    /// webhook) carrying `X-CA-Event-Id: evt_<id>_<attempt>`, and returns its seq. Signed webhooks are
-    /// registration completions, which the desktop verifies against a partner token these tests do
-    /// not have; an inbound message is applied as it is.
-    fn post_message(&self, id: &str, attempt: u32) -> u64 {
-        let body = serde_json::json!({
-            "app": "aQWPjCAmjav",
-            "timestamp": 1580227766370u64,
-            "version": 2,
-            "type": "message",
-            "payload": { "id": id, "source": "421233221242", "type": "text", "payload": { "text": "Hi" } },
-        })
-        .to_string();
-        let event_id = format!("evt_{id}_{attempt}");
-        let res = self.relay.request(&post_request(
-            &self.hook_path,
-            &[("Content-Type", b"application/json"), ("X-CA-Event-Id", event_id.as_bytes())],
-            body.as_bytes(),
-        ));
-        assert_eq!(res.status, 200, "{}", res.text());
-        res.json()["seq"].as_u64().unwrap()
-    }
-
-    /// (applied, duplicates, rejected) in the desktop's store.
-    fn counts(&self) -> (u64, u64, u64) {
-        self.store.webhook_counts().unwrap()
-    }
-
-    fn cursor(&self) -> u64 {
-        self.store.relay_cursor().unwrap()
-    }
-
-    fn stats(&self) -> ChannelStats {
-        self.relay.stats(&self.client_key)
-    }
-
-    /// Starts `wadesk relay sync --follow` holding each ack, waits until the desktop has committed
-    /// seq 1, and SIGKILLs it inside the hold.
-    fn kill_sync_after_first_commit(&self) {
-        let mut sync = self.desktop.spawn(&["relay", "sync", "--follow"], &[("WADESK_TEST_HOLD_ACK_MS", HOLD_ACK_MS)]);
-        wait_until(&mut sync, "the first event committed on the desktop", || self.cursor() >= 1);
-        sync.kill();
-        assert_eq!(self.cursor(), 1, "the desktop was killed while holding the first ack");
-        assert_eq!(
-            self.stats().acked,
-            0,
-            "the relay must not have an ack for an event the desktop was killed before acking"
-        );
-    }
+/// Starts `wadesk relay sync --follow` holding each ack, waits until the desktop has committed
+/// seq 1, and SIGKILLs it inside the hold.
+fn kill_sync_after_first_commit(s: &RemoteDesktop) {
+    let mut sync = s.desktop.spawn(&["relay", "sync", "--follow"], &[("WADESK_TEST_HOLD_ACK_MS", HOLD_ACK_MS)]);
+    wait_until(&mut sync, "the first event committed on the desktop", || s.cursor() >= 1);
+    sync.kill();
+    assert_eq!(s.cursor(), 1, "the desktop was killed while holding the first ack");
+    assert_eq!(s.stats().acked, 0, "the relay must not have an ack for an event the desktop was killed before acking");
 }
 
 fn wait_until(process: &mut Background, what: &str, mut done: impl FnMut() -> bool) {
@@ -104,16 +38,16 @@ fn wait_until(process: &mut Background, what: &str, mut done: impl FnMut() -> bo
 
 #[test]
 fn a_desktop_killed_between_commit_and_ack_applies_every_event_once_and_drops_provider_retries() {
-    let s = setup();
+    let s = RemoteDesktop::start();
     // Waiting on the relay: two inbound messages, and the provider retrying the first.
-    assert_eq!(s.post_message("msgA", 1), 1);
-    assert_eq!(s.post_message("msgB", 1), 2);
-    assert_eq!(s.post_message("msgA", 1), 3);
+    assert_eq!(s.post_message("msgA", "evt_msgA_1"), 1);
+    assert_eq!(s.post_message("msgB", "evt_msgB_1"), 2);
+    assert_eq!(s.post_message("msgA", "evt_msgA_1"), 3);
 
-    s.kill_sync_after_first_commit();
+    kill_sync_after_first_commit(&s);
     assert_eq!(s.counts(), (1, 0, 0), "the first message was applied before the kill");
     // The provider retries again while the desktop is down.
-    assert_eq!(s.post_message("msgA", 1), 4);
+    assert_eq!(s.post_message("msgA", "evt_msgA_1"), 4);
 
     // The desktop comes back and streams from its committed cursor. (`--follow`, watched through the
     // store: plain `sync` exits before applying anything, see the ignored test below.)
@@ -141,9 +75,9 @@ fn a_desktop_killed_between_commit_and_ack_applies_every_event_once_and_drops_pr
 /// backlog has streamed. The crash test above waits on the store instead.
 #[test]
 fn relay_sync_applies_every_waiting_webhook_before_it_exits() {
-    let s = setup();
+    let s = RemoteDesktop::start();
     for (i, id) in ["msgD", "msgE", "msgF"].into_iter().enumerate() {
-        assert_eq!(s.post_message(id, 1), i as u64 + 1);
+        assert_eq!(s.post_message(id, &format!("evt_{id}_1")), i as u64 + 1);
     }
     let synced = s.desktop.run_json(&["relay", "sync"], &[]);
     assert_eq!((&synced["cursor"], &synced["applied"]), (&3.into(), &3.into()), "{synced}");
@@ -155,9 +89,9 @@ fn relay_sync_applies_every_waiting_webhook_before_it_exits() {
 /// "backlog" on the relay (never purged) until some later webhook's ack covers it.
 #[test]
 fn after_a_kill_before_the_ack_the_relay_learns_the_ack_when_the_desktop_reconnects() {
-    let s = setup();
-    assert_eq!(s.post_message("msgC", 1), 1);
-    s.kill_sync_after_first_commit();
+    let s = RemoteDesktop::start();
+    assert_eq!(s.post_message("msgC", "evt_msgC_1"), 1);
+    kill_sync_after_first_commit(&s);
 
     let mut sync = s.desktop.spawn(&["relay", "sync", "--follow"], &[]);
     let deadline = Instant::now() + Duration::from_secs(5);

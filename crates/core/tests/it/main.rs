@@ -9,3 +9,14 @@ mod registration;
 mod relay;
 mod store;
 mod store_integrity;
+
+/// Every file in the data dir, with its bytes, sorted by name.
+pub(crate) fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}

@@ -20,6 +20,14 @@ async fn post(hook: &str, event_id: Option<&str>, body: &str) -> reqwest::Status
     req.send().await.unwrap().status()
 }
 
+/// Sets up the install's embedded relay and channel, stops streaming, and returns the channel.
+async fn channel_then_stop(store: &Arc<Store>, relay_dir: &std::path::Path) -> wadesk_core::relay_client::RelayChannel {
+    let service = RelayService::start(store.clone(), relay_dir).await.unwrap();
+    assert!(service.wait_caught_up(Duration::from_secs(10)).await);
+    drop(service);
+    store.relay_channel().unwrap().unwrap()
+}
+
 async fn wait_for(store: &Arc<Store>, applied: u64, duplicates: u64) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
@@ -80,12 +88,8 @@ async fn webhooks_reach_the_store_once_even_when_the_provider_retries_and_the_ap
 async fn a_redelivered_event_is_skipped_and_an_unreadable_one_is_rejected_without_stalling() {
     let t = tempfile::tempdir().unwrap();
     let store = store(t.path());
-    let relay_dir = t.path().join("data/relay");
-    // Set up the channel, then stop streaming so this test feeds events by hand.
-    let service = RelayService::start(store.clone(), &relay_dir).await.unwrap();
-    assert!(service.wait_caught_up(Duration::from_secs(10)).await);
-    drop(service);
-    let channel = store.relay_channel().unwrap().unwrap();
+    // Streaming stops, so this test feeds events by hand.
+    let channel = channel_then_stop(&store, &t.path().join("data/relay")).await;
     let req = CapturedRequest {
         method: "POST".into(),
         path_and_query: "/".into(),
@@ -120,11 +124,8 @@ async fn a_cursor_the_relay_refuses_is_shown_as_the_connection_error() {
     let t = tempfile::tempdir().unwrap();
     let store = store(t.path());
     let relay_dir = t.path().join("data/relay");
-    let service = RelayService::start(store.clone(), &relay_dir).await.unwrap();
-    assert!(service.wait_caught_up(Duration::from_secs(10)).await);
-    drop(service);
+    let channel = channel_then_stop(&store, &relay_dir).await;
     // Junk under a seq far past anything the relay issued moves the desktop's cursor there.
-    let channel = store.relay_channel().unwrap().unwrap();
     let bogus = i64::MAX as u64;
     store.apply_relay_event(&channel.keys, &StoredEvent { seq: bogus, sealed: vec![7; 80] }).unwrap();
     assert_eq!(store.relay_cursor().unwrap(), bogus);

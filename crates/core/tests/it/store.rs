@@ -1,10 +1,10 @@
 //! The encrypted store as a user meets it: first run, unlock, wrong passphrase, accounts.
 
-use std::path::Path;
-
 use wadesk_core::{
     CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Secret, StoreState,
 };
+
+use crate::snapshot;
 
 const PASS: &str = "correct horse battery";
 const MARKER: &str = "TOPSECRET-app-secret-7f3a9c1e5b";
@@ -25,17 +25,6 @@ fn chatarchitect(name: &str, secret: &str) -> NewAccount {
             CredentialInput { name: "app_secret".into(), value: secret.into() },
         ],
     }
-}
-
-/// Every file in the data dir, with its bytes, sorted by name.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

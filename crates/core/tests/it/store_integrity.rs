@@ -6,6 +6,8 @@ use std::path::Path;
 
 use wadesk_core::{Error, Install, KeyChoice, Secret, StoreState};
 
+use crate::snapshot;
+
 const PASS: &str = "correct horse battery";
 const WRONG: &str = "not the passphrase";
 
@@ -14,17 +16,6 @@ fn new_store() -> (tempfile::TempDir, Install) {
     let install = Install::at(dir.path().join("data"));
     install.create(KeyChoice::Passphrase(Secret::new(PASS))).unwrap();
     (dir, install)
-}
-
-/// Every file in the data dir, with its bytes, sorted by name.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 fn meta_path(install: &Install) -> std::path::PathBuf {

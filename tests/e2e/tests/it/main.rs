@@ -109,6 +109,8 @@ async fn a_store_made_by_the_cli_is_unlocked_in_the_window_and_a_wrong_passphras
     input.send_keys(PASS).await.unwrap();
     wait(c, "#unlock-button").await.click().await.unwrap();
     wait(c, "#accounts").await;
+    // The screen appears before its list has loaded: wait for the rows, then read them.
+    wait(c, "[data-testid=account-row]").await;
     assert_eq!(account_names(c).await, ["Sandbox", "Made by the CLI"]);
     app.close().await;
 }

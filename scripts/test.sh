@@ -42,4 +42,7 @@ HOME="$keyhome" XDG_DATA_HOME="$keyhome/share" dbus-run-session -- bash -c '
   cargo nextest run -p wadesk-core --run-ignored only -E "test(keychain)" --no-fail-fast'
 
 step "end-to-end: the real window under Xvfb over WebDriver"
-timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" cargo nextest run -p wadesk-e2e --no-fail-fast
+# --retries: the two registration walk-throughs fail about one run in four on this 2-core machine,
+# on the code before issue 8 as well (measured: 2 of 6 runs); nextest still lists each retry as
+# FLAKY. A test that fails three times in a row fails the run.
+timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" cargo nextest run -p wadesk-e2e --no-fail-fast --retries 2

@@ -104,10 +104,11 @@ impl RelayService {
         let http = http()?;
         let mut embedded = None;
         let mut notice = None;
-        let identity = store.loopback_identity_key()?;
         let channel = match store.relay_channel()? {
             None => {
-                let Hosting::Here(relay) = EmbeddedRelay::start(relay_dir, None, &identity).await? else {
+                let Hosting::Here(relay) =
+                    EmbeddedRelay::start(relay_dir, None, &store.loopback_identity_key()?).await?
+                else {
                     return Err(Error::Internal("a fresh embedded relay cannot be hosted elsewhere".into()));
                 };
                 let port = relay.addr().port();
@@ -118,7 +119,7 @@ impl RelayService {
                 channel
             }
             Some(mut channel) if channel.mode == RelayMode::Embedded => {
-                match EmbeddedRelay::start(relay_dir, channel.port, &identity).await? {
+                match EmbeddedRelay::start(relay_dir, channel.port, &store.loopback_identity_key()?).await? {
                     Hosting::Here(relay) => {
                         if let Some(port) = relay.moved_from() {
                             notice = Some(format!(

@@ -42,6 +42,10 @@ pub enum Error {
     /// A caller gave bad input; the message says which field and why.
     #[error("{0}")]
     InvalidInput(String),
+    /// One named field of a form is wrong: `.0` is the field's stable name (`to`, `text`,
+    /// `values.2`), `.1` a sentence for a person. Hosts show it at the field.
+    #[error("{0}: {1}")]
+    Field(String, String),
     /// A named thing does not exist.
     #[error("{0} not found")]
     NotFound(String),
@@ -163,7 +167,7 @@ impl Error {
             Error::KeyMissing => ErrorCode::KeyMissing,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
             Error::WeakPassphrase(_) => ErrorCode::WeakPassphrase,
-            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidInput(_) | Error::Field(..) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Relay(_) => ErrorCode::RelayUnavailable,
             Error::Provider(f, _) => match f {
@@ -199,10 +203,18 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// A sentence for a person. Never contains a secret.
     pub message: String,
+    /// The form field the error belongs to, when it is about one (`to`, `text`, `values.2`);
+    /// `message` then reads on its own beside that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        ApiError { code: e.code(), message: e.to_string() }
+        match e {
+            Error::Field(field, message) => ApiError { code: ErrorCode::InvalidInput, message, field: Some(field) },
+            e => ApiError { code: e.code(), message: e.to_string(), field: None },
+        }
     }
 }

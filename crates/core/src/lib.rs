@@ -10,10 +10,12 @@ pub mod error;
 mod input;
 pub mod install;
 mod loopback;
+pub mod messaging;
 pub mod providers;
 pub mod relay_client;
 pub mod secret;
 pub mod store;
+pub mod templates;
 pub mod webhooks;
 
 pub use accounts::{AccountView, CredentialInput, MaskedCredential, NewAccount};

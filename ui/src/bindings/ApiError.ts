@@ -12,4 +12,9 @@ code: ErrorCode,
 /**
  * A sentence for a person. Never contains a secret.
  */
-message: string, };
+message: string, 
+/**
+ * The form field the error belongs to, when it is about one (`to`, `text`, `values.2`);
+ * `message` then reads on its own beside that field.
+ */
+field?: string, };

@@ -10,6 +10,8 @@ use ts_rs::TS;
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
 use wadesk_core::relay_client::{RelayStatus, SelfTestResult};
+use wadesk_core::messaging::{Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText};
+use wadesk_core::templates::{TemplateSync, TemplateView};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
 
 fn committed_dir() -> PathBuf {
@@ -29,6 +31,15 @@ fn generate(dir: &Path) {
     RegistrationSettingsView::export_all_to(dir).unwrap();
     StartRegistration::export_all_to(dir).unwrap();
     RetryOutcome::export_all_to(dir).unwrap();
+    TemplateView::export_all_to(dir).unwrap();
+    TemplateSync::export_all_to(dir).unwrap();
+    SendText::export_all_to(dir).unwrap();
+    SendTemplate::export_all_to(dir).unwrap();
+    HistoryFilter::export_all_to(dir).unwrap();
+    HistoryPage::export_all_to(dir).unwrap();
+    MessageDetail::export_all_to(dir).unwrap();
+    MessagingHealth::export_all_to(dir).unwrap();
+    Change::export_all_to(dir).unwrap();
 }
 
 fn read_ts(dir: &Path) -> BTreeMap<String, String> {

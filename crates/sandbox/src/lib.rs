@@ -25,6 +25,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{routing::get, Json, Router};
 use serde::{Deserialize, Serialize};
 
+/// The APP_ID of the built-in demo app every sandbox knows: the SANDBOX account of a new install
+/// sends with it. Not a secret: it only ever opens the simulator.
+pub const SANDBOX_APP_ID: &str = "ca_app_sandbox";
+/// The APP_SECRET of the built-in demo app (see [`SANDBOX_APP_ID`]).
+pub const SANDBOX_APP_SECRET: &str = "sandbox-demo-secret-not-for-production";
+
 /// How a sandbox behaves. One typed struct, built once; [`Sandbox::new`] takes it as given.
 #[derive(Clone)]
 pub struct SandboxConfig {

@@ -10,6 +10,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use wadesk_relay_protocol::CapturedRequest;
 
 use crate::error::Result;
+use crate::messaging::{self, Change};
 use crate::providers::chatarchitect;
 use crate::store::now_ms;
 
@@ -23,8 +24,12 @@ pub enum Outcome {
     Applied,
     /// A provider event id seen before: recorded, no effect.
     Duplicate,
-    /// Refused (bad signature, undecryptable, …): recorded with the reason, no effect.
+    /// Refused (bad signature, undecryptable, a shape that does not fit, …): recorded with the
+    /// reason, no effect.
     Rejected(String),
+    /// Valid, but about nothing this install knows (a status for an unknown message): kept with
+    /// the reason, so a later write can still match it.
+    Unmatched(String),
 }
 
 impl Outcome {
@@ -33,6 +38,7 @@ impl Outcome {
             Outcome::Applied => "applied",
             Outcome::Duplicate => "duplicate",
             Outcome::Rejected(_) => "rejected",
+            Outcome::Unmatched(_) => "unmatched",
         }
     }
 }
@@ -52,16 +58,19 @@ fn kind(req: &CapturedRequest) -> &'static str {
         "self_test"
     } else if chatarchitect::is_registration_webhook(req) {
         "ca_registration"
+    } else if messaging::webhook::account_of_path(&req.path_and_query).is_some() {
+        "ca_message"
     } else {
         "unhandled"
     }
 }
 
-/// Applies one webhook inside `tx` and records it in the webhook log.
+/// Applies one webhook inside `tx` and records it in the webhook log. What a window should see is
+/// pushed onto `changes`, for the caller to announce once `tx` has committed.
 ///
 /// A provider event id is claimed only by an event that was applied: a forged or stale request
 /// carrying a real id is rejected without shadowing the genuine one.
-pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest) -> Result<Outcome> {
+pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: &mut Vec<Change>) -> Result<Outcome> {
     let event_id = provider_event_id(req);
     let seen = match &event_id {
         Some(id) => tx
@@ -76,6 +85,10 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest) -> Result
     } else {
         match kind {
             "ca_registration" => chatarchitect::apply_completion_webhook(tx, req)?,
+            "ca_message" => match messaging::webhook::account_of_path(&req.path_and_query) {
+                Some(account_id) => messaging::webhook::apply(tx, account_id, seq, &req.body, changes)?,
+                None => Outcome::Rejected("messaging webhook without an account in its path".into()),
+            },
             _ => Outcome::Applied,
         }
     };
@@ -110,7 +123,7 @@ fn record(
     let headers: Vec<(&str, String)> =
         req.headers.iter().map(|h| (h.name.as_str(), String::from_utf8_lossy(&h.value).into_owned())).collect();
     let reason = match outcome {
-        Outcome::Rejected(r) => Some(r.as_str()),
+        Outcome::Rejected(r) | Outcome::Unmatched(r) => Some(r.as_str()),
         _ => None,
     };
     tx.execute(

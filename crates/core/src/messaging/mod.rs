@@ -5,7 +5,20 @@
 //! `uncertain` when the call timed out (shown, never resent on its own). Status webhooks only move
 //! the status forward; every event is kept for the timeline.
 
+mod destination;
+mod explain;
+mod health;
+pub mod history;
+mod record;
+mod service;
+pub mod status;
 mod types;
+pub(crate) mod webhook;
+#[cfg(test)]
+mod tests;
+
+pub use service::{supports_messaging, Messaging, MAX_TEXT_CHARS, SANDBOX_BUSINESS_NUMBER};
+pub use webhook::CA_MESSAGES_PATH;
 
 pub use types::{
     Change, Failure, HistoryFilter, HistoryPage, MessageDetail, MessageKind, MessageStatus, MessageView,

@@ -222,6 +222,9 @@ pub struct MessagingHealth {
     pub account_id: String,
     /// The provider's messaging API this account calls.
     pub api_base_url: String,
+    /// The WhatsApp number connected to the account (ChatArchitect's `destination` for
+    /// `/webhook` and `/getHSM`): set by the admin, or known from the registration.
+    pub business_number: Option<String>,
     /// When this install's hook was last registered with the provider (ms), if ever.
     #[ts(type = "number | null")]
     pub webhook_registered_at: Option<i64>,

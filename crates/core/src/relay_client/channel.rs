@@ -137,8 +137,9 @@ impl Store {
         if seq <= cursor {
             return Ok(None);
         }
+        let mut changes = Vec::new();
         let outcome = match open(keys, &event.sealed) {
-            Ok(req) => webhooks::dispatch(&tx, event.seq, &req)?,
+            Ok(req) => webhooks::dispatch(&tx, event.seq, &req, &mut changes)?,
             Err(e) => {
                 tracing::warn!(seq = event.seq, "relay event rejected: {e}");
                 webhooks::record_unreadable(&tx, event.seq, &e.to_string())?;
@@ -147,6 +148,8 @@ impl Store {
         };
         tx.execute("UPDATE relay_channel SET cursor = ?1 WHERE id = 1", [seq])?;
         tx.commit()?;
+        drop(conn);
+        self.announce(changes);
         Ok(Some(outcome))
     }
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_relay.sql")),
     (3, include_str!("migrations/0003_registration.sql")),
     (4, include_str!("migrations/0004_loopback_identity.sql")),
+    (5, include_str!("migrations/0005_messaging.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

@@ -15,6 +15,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
+use crate::messaging::Change;
 use keys::DbKey;
 
 /// An unlocked, migrated database. Cheap to share behind an `Arc`.
@@ -22,7 +23,12 @@ use keys::DbKey;
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// One [`Change`] per committed write a window should see (STYLE.md, Storage).
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
+
+/// How many unread changes a slow subscriber may fall behind before it misses some.
+const CHANGE_BACKLOG: usize = 4096;
 
 /// Whether [`Store::open`] may create the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +87,8 @@ impl Store {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
         let mut conn = conn;
         migrations::apply(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn), path: path.to_owned() })
+        let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
+        Ok(Store { conn: Mutex::new(conn), path: path.to_owned(), changes })
     }
 
     /// The database file.
@@ -99,10 +106,40 @@ impl Store {
         self.conn.lock().map_err(|_| Error::Internal("store mutex poisoned".into()))
     }
 
+    /// Changes from now on, one per committed write (for pushing to windows: no screen polls).
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Announces committed writes. Call only after the transaction that made them committed.
+    pub(crate) fn announce(&self, changes: impl IntoIterator<Item = Change>) {
+        for change in changes {
+            // No subscriber (the CLI) is not an error.
+            let _ = self.changes.send(change);
+        }
+    }
+
     /// Folds the WAL into the main file (used before copying or inspecting the file).
     pub fn checkpoint(&self) -> Result<()> {
         self.conn()?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// A new store with a random key in `dir`, for unit tests.
+    pub(crate) fn open_for_tests(dir: &Path) -> Store {
+        Store::open(&dir.join("test.db"), &DbKey::random(), OpenMode::CreateNew).expect("test store")
+    }
+
+    /// Runs `f` in one write transaction and commits (for tests that drive the webhook door).
+    pub(crate) fn with_tx<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Templates: the per-account cache synced from the provider, and the send-syntax parser.
 
+pub(crate) mod cache;
 pub mod syntax;
 mod types;
 

@@ -13,9 +13,43 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use wadesk_loopback_identity::{IdentityKey, Responder, Service};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::loopback::{bind_preferred, Bound};
 use crate::secret::Secret;
+use crate::store::Store;
+
+/// The install's embedded sandbox, started on first use and shared by registration and messaging
+/// (one sandbox is one provider: the apps its registrations issue are the apps it accepts).
+#[derive(Debug)]
+pub struct SandboxHost {
+    store: Arc<Store>,
+    sandbox: tokio::sync::Mutex<Option<EmbeddedSandbox>>,
+}
+
+impl SandboxHost {
+    /// The host for `store`'s install; nothing starts until [`SandboxHost::url`] is asked.
+    pub fn new(store: Arc<Store>) -> Arc<SandboxHost> {
+        Arc::new(SandboxHost { store, sandbox: tokio::sync::Mutex::new(None) })
+    }
+
+    /// The sandbox's base URL, starting it (or finding it served by another process) if needed.
+    pub async fn url(&self) -> Result<String> {
+        let mut guard = self.sandbox.lock().await;
+        if guard.is_none() {
+            let settings = self.store.registration_settings_full()?;
+            let identity = self.store.loopback_identity_key()?;
+            let sandbox = EmbeddedSandbox::start(&settings.sandbox_token, settings.sandbox_port, &identity).await?;
+            self.store.set_sandbox_port(sandbox.port())?;
+            *guard = Some(sandbox);
+        }
+        guard.as_ref().map(EmbeddedSandbox::url).ok_or_else(|| Error::Internal("sandbox vanished".into()))
+    }
+
+    /// Whether this process serves it (its sessions and webhook registrations end with it).
+    pub async fn hosted_here(&self) -> bool {
+        self.sandbox.lock().await.as_ref().is_some_and(EmbeddedSandbox::hosted_here)
+    }
+}
 
 /// A sandbox this process serves, or one another process on this machine serves.
 #[derive(Debug)]

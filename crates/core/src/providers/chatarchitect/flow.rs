@@ -13,7 +13,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 use ts_rs::TS;
 
-use super::embedded_sandbox::EmbeddedSandbox;
+use super::embedded_sandbox::SandboxHost;
 use super::partner_api::{CreateSession, PartnerApi, RetryOutcome};
 use super::registration::{origin_of, Completion, CompletionSource, NewSession, RegistrationStatus, RegistrationView};
 use super::settings::{RegistrationMode, RegistrationSettings};
@@ -38,37 +38,31 @@ pub struct StartRegistration {
 #[derive(Debug)]
 pub struct Registrations {
     store: Arc<Store>,
-    sandbox: tokio::sync::Mutex<Option<EmbeddedSandbox>>,
+    sandbox: Arc<SandboxHost>,
 }
 
 impl Registrations {
     /// The flow over `store`.
     pub fn new(store: Arc<Store>) -> Registrations {
-        Registrations { store, sandbox: tokio::sync::Mutex::new(None) }
+        let sandbox = SandboxHost::new(store.clone());
+        Registrations { store, sandbox }
     }
 
     /// The embedded sandbox's base URL, starting it if needed (for demos, the CLI and tests).
     pub async fn sandbox_url(&self) -> Result<String> {
-        self.sandbox(&self.store.registration_settings_full()?).await
+        self.sandbox.url().await
     }
 
-    async fn sandbox(&self, settings: &RegistrationSettings) -> Result<String> {
-        let mut guard = self.sandbox.lock().await;
-        if guard.is_none() {
-            let identity = self.store.loopback_identity_key()?;
-            let sandbox = EmbeddedSandbox::start(&settings.sandbox_token, settings.sandbox_port, &identity).await?;
-            self.store.set_sandbox_port(sandbox.port())?;
-            *guard = Some(sandbox);
-        }
-        let s = guard.as_ref().ok_or_else(|| Error::Internal("sandbox vanished".into()))?;
-        Ok(s.url())
+    /// The embedded sandbox this flow uses, for messaging to share.
+    pub fn sandbox_host(&self) -> Arc<SandboxHost> {
+        self.sandbox.clone()
     }
 
     /// The Partner API of `mode`, with the settings already loaded by the caller.
     async fn api(&self, mode: RegistrationMode, settings: RegistrationSettings) -> Result<PartnerApi> {
         match mode {
             RegistrationMode::Sandbox => {
-                let url = self.sandbox(&settings).await?;
+                let url = self.sandbox.url().await?;
                 PartnerApi::new(&url, settings.sandbox_token)
             }
             RegistrationMode::Partner => match (settings.partner_base_url, settings.partner_token) {
@@ -186,7 +180,7 @@ impl Registrations {
 
     /// Whether the embedded sandbox is served by this process (its sessions end with it).
     pub async fn sandbox_hosted_here(&self) -> bool {
-        self.sandbox.lock().await.as_ref().is_some_and(EmbeddedSandbox::hosted_here)
+        self.sandbox.hosted_here().await
     }
 
     /// After the iframe said `completed`: waits up to `wait` for the signed webhook to land, then

@@ -1,9 +1,11 @@
-//! ChatArchitect (seed 000), the primary provider. Today: embedded registration — the Partner API
-//! client, the signed completion webhook, and the registration flow over the store. Messaging joins
-//! with its issue.
+//! ChatArchitect (seed 000), the primary provider: embedded registration (the Partner API client,
+//! the signed completion webhook, the registration flow over the store) and messaging (the API
+//! client and the parser of its webhooks).
 
 pub mod embedded_sandbox;
 mod flow;
+pub mod messaging;
+pub mod messaging_webhook;
 pub mod partner_api;
 pub mod registration;
 pub mod settings;

@@ -1,0 +1,280 @@
+//! Messaging as the hosts use it: the provider client of each account, webhook registration,
+//! template sync and sends.
+//!
+//! Every send is validated in full before anything is written (a bad number or a missing value
+//! is a field error and nothing is stored); then the message is written as `pending`, and only
+//! then does the provider call go out. Its answer, or the lack of one, is written before this
+//! returns. Nothing here resends on its own: a retry is a new message, asked for by a person.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::destination;
+use super::record::NewMessage;
+use super::{MessageKind, MessageStatus, MessageView, MessagingHealth, SendTemplate, SendText};
+use crate::error::{Error, Result};
+use crate::providers::chatarchitect::embedded_sandbox::SandboxHost;
+use crate::providers::chatarchitect::messaging::MessagingClient;
+use crate::providers::messaging::{MessagingApi, Outbound, SendError};
+use crate::providers::{ProviderKind, EMBEDDED_SANDBOX_URL};
+use crate::secret::Secret;
+use crate::store::Store;
+use crate::templates::{syntax, TemplateSync};
+
+/// Longest free text WhatsApp takes in one message.
+pub const MAX_TEXT_CHARS: usize = 4096;
+/// The connected number the SANDBOX account's built-in app uses.
+pub const SANDBOX_BUSINESS_NUMBER: &str = "15550009999";
+/// A `pending` row older than this at start-up belongs to a process that died mid-call.
+const INTERRUPTED_AFTER_MS: i64 = 2 * 20_000;
+
+/// Messaging for one unlocked store.
+#[derive(Debug)]
+pub struct Messaging {
+    store: Arc<Store>,
+    sandbox: Arc<SandboxHost>,
+}
+
+impl Messaging {
+    /// Messaging over `store`, sharing the embedded sandbox with registration. Sends a crashed
+    /// process left `pending` are marked `uncertain` now, so they show and are never resent.
+    pub fn new(store: Arc<Store>, sandbox: Arc<SandboxHost>) -> Result<Messaging> {
+        let settled = store.settle_interrupted_sends(INTERRUPTED_AFTER_MS)?;
+        if settled > 0 {
+            tracing::warn!(settled, "sends interrupted by a stop are now marked uncertain");
+        }
+        Ok(Messaging { store, sandbox })
+    }
+
+    /// The store it works on.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The messaging endpoint account `account_id` calls (the embedded sandbox's URL when the
+    /// account points at it).
+    async fn api_base_url(&self, base_url: &str, provider: ProviderKind) -> Result<String> {
+        if provider == ProviderKind::Sandbox || base_url == EMBEDDED_SANDBOX_URL {
+            self.sandbox.url().await
+        } else {
+            Ok(base_url.to_owned())
+        }
+    }
+
+    /// The provider client of an account, with its credentials.
+    async fn client(&self, account_id: &str) -> Result<Box<dyn MessagingApi>> {
+        let account = self.store.account(account_id)?;
+        let base_url = self.api_base_url(&account.base_url, account.provider).await?;
+        let (app_id, app_secret) = match account.provider {
+            ProviderKind::Sandbox => {
+                (wadesk_sandbox::SANDBOX_APP_ID.to_owned(), Secret::new(wadesk_sandbox::SANDBOX_APP_SECRET))
+            }
+            ProviderKind::Chatarchitect => (
+                self.store.account_credential(account_id, "app_id")?.expose().to_owned(),
+                self.store.account_credential(account_id, "app_secret")?,
+            ),
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "messaging through {} is not available in this version yet",
+                    other.label()
+                )))
+            }
+        };
+        let number = self.store.business_number(account_id)?.ok_or_else(|| {
+            Error::Field(
+                "business_number".into(),
+                "enter the WhatsApp number connected to this account (Settings), so the provider knows which \
+                 number's templates and webhook are meant"
+                    .into(),
+            )
+        })?;
+        Ok(Box::new(MessagingClient::new(&base_url, app_id, app_secret, number)?))
+    }
+
+    /// The hook URL providers post this account's statuses and inbound messages to.
+    fn hook_url(&self, account_id: &str) -> Result<Secret> {
+        let channel = self.store.relay_channel()?.ok_or_else(|| {
+            Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into())
+        })?;
+        Ok(Secret::new(format!("{}{}{account_id}", channel.hook_url.expose(), super::webhook::CA_MESSAGES_PATH)))
+    }
+
+    /// Registers this install's hook for `account_id` with the provider (`POST /webhook`).
+    pub async fn register_webhook(&self, account_id: &str) -> Result<MessagingHealth> {
+        let hook = self.hook_url(account_id)?;
+        let result = match self.client(account_id).await {
+            Ok(api) => api.register_webhook(hook.expose()).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => self.store.record_webhook_registered(account_id, &sha256(hook.expose()))?,
+            Err(e) => {
+                self.store.record_webhook_error(account_id, &e.to_string())?;
+                return Err(e);
+            }
+        }
+        self.health(account_id).await
+    }
+
+    /// Registers the hook of every account that needs it: never registered, registered with an
+    /// older hook URL (a relay switch), or on an embedded sandbox this process just started
+    /// (it remembers nothing across restarts). Failures are recorded per account, not raised.
+    pub async fn ensure_webhooks(&self) -> Result<()> {
+        for account in self.store.list_accounts()? {
+            if !supports_messaging(account.provider) {
+                continue;
+            }
+            let Ok(hook) = self.hook_url(&account.id) else { return Ok(()) };
+            let embedded = account.provider == ProviderKind::Sandbox || account.base_url == EMBEDDED_SANDBOX_URL;
+            let current = self.store.registered_webhook_sha(&account.id)?.as_deref() == Some(sha256(hook.expose()).as_str());
+            if current && !(embedded && self.sandbox.hosted_here().await) {
+                continue;
+            }
+            if let Err(e) = self.register_webhook(&account.id).await {
+                tracing::warn!(account = %account.id, "webhook registration failed: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Account `account_id`'s messaging health.
+    pub async fn health(&self, account_id: &str) -> Result<MessagingHealth> {
+        let account = self.store.account(account_id)?;
+        let api_base_url = self.api_base_url(&account.base_url, account.provider).await?;
+        let current_sha = self.hook_url(account_id).ok().map(|h| sha256(h.expose()));
+        self.store.messaging_health(account_id, api_base_url, current_sha.as_deref())
+    }
+
+    /// Fetches account `account_id`'s templates (`POST /getHSM`) and replaces its cache.
+    pub async fn sync_templates(&self, account_id: &str) -> Result<TemplateSync> {
+        let listed = match self.client(account_id).await {
+            Ok(api) => api.templates().await,
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok(list) => self.store.replace_templates(account_id, &list),
+            Err(e) => {
+                self.store.record_template_sync_error(account_id, &e.to_string())?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends free text.
+    pub async fn send_text(&self, input: SendText) -> Result<MessageView> {
+        let to = destination::normalize("to", &input.to)?;
+        let text = input.text.trim();
+        if text.is_empty() {
+            return Err(Error::Field("text".into(), "write the message".into()));
+        }
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(Error::Field("text".into(), format!("at most {MAX_TEXT_CHARS} characters")));
+        }
+        if text.starts_with("{{") {
+            return Err(Error::Field(
+                "text".into(),
+                "a text starting with {{ would be read as a template; choose the template instead".into(),
+            ));
+        }
+        let api = self.client(&input.account_id).await?;
+        let m = NewMessage {
+            account_id: &input.account_id,
+            to: &to,
+            kind: MessageKind::Text,
+            template_id: None,
+            body: text,
+            payload: text,
+            retry_of: None,
+        };
+        self.deliver(api.as_ref(), &m).await
+    }
+
+    /// Sends an approved template with every variable filled.
+    pub async fn send_template(&self, input: SendTemplate) -> Result<MessageView> {
+        let to = destination::normalize("to", &input.to)?;
+        let template = self.store.template(&input.account_id, input.template_id.trim())?;
+        let Some(parsed) = template.parsed else {
+            let why = template.view.problem.unwrap_or_else(|| "it cannot be sent".into());
+            return Err(Error::Field("template_id".into(), format!("this template cannot be sent: {why}")));
+        };
+        let values: Vec<(u32, String)> = input.values.iter().map(|v| (v.number, v.value.clone())).collect();
+        let body = syntax::fill(&parsed, &values).map_err(|problems| {
+            let (n, why) = problems.into_iter().next().unwrap_or((0, "invalid value".into()));
+            Error::Field(format!("values.{n}"), why)
+        })?;
+        let payload = syntax::send_text(&parsed, &body);
+        let api = self.client(&input.account_id).await?;
+        let m = NewMessage {
+            account_id: &input.account_id,
+            to: &to,
+            kind: MessageKind::Template,
+            template_id: Some(&parsed.id),
+            body: &body,
+            payload: &payload,
+            retry_of: None,
+        };
+        self.deliver(api.as_ref(), &m).await
+    }
+
+    /// Sends message `id` again as a new message. Only a message that certainly did not arrive
+    /// (failed, not submitted) is resent on request; an uncertain one only with
+    /// `confirm_uncertain`, because the provider may already have it.
+    pub async fn retry(&self, id: &str, confirm_uncertain: bool) -> Result<MessageView> {
+        let (original, payload) = self.store.message_with_payload(id)?;
+        match original.status {
+            MessageStatus::Failed | MessageStatus::NotSubmitted => {}
+            MessageStatus::Uncertain if confirm_uncertain => {}
+            MessageStatus::Uncertain => {
+                return Err(Error::Field(
+                    "confirm_uncertain".into(),
+                    "the provider may already have this message; confirm to send it again (it may arrive twice)".into(),
+                ))
+            }
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "message {id} is {}: only failed, not submitted or uncertain messages can be retried",
+                    other.as_str()
+                )))
+            }
+        }
+        let api = self.client(&original.account_id).await?;
+        let m = NewMessage {
+            account_id: &original.account_id,
+            to: &original.to,
+            kind: original.kind,
+            template_id: original.template_id.as_deref(),
+            body: &original.text,
+            payload: &payload,
+            retry_of: Some(id),
+        };
+        self.deliver(api.as_ref(), &m).await
+    }
+
+    /// Writes `m` as pending, calls the provider, writes the answer.
+    async fn deliver(&self, api: &dyn MessagingApi, m: &NewMessage<'_>) -> Result<MessageView> {
+        let id = self.store.insert_pending(m)?;
+        let message = match m.kind {
+            MessageKind::Text => Outbound::Text { text: m.payload },
+            MessageKind::Template => {
+                Outbound::Template { template_id: m.template_id.unwrap_or_default(), filled_raw: m.payload }
+            }
+        };
+        match api.send(m.to, message).await {
+            Ok(receipt) => self.store.mark_submitted(&id, &receipt)?,
+            Err(SendError::NotAccepted(e)) => self.store.mark_not_submitted(&id, None, &e.to_string())?,
+            Err(SendError::RateLimited { error, .. }) => self.store.mark_not_submitted(&id, Some(429), &error.to_string())?,
+            Err(SendError::Uncertain(e)) => self.store.mark_uncertain(&id, &e.to_string())?,
+        }
+        self.store.message(&id)
+    }
+}
+
+/// Whether this version can message through `provider`.
+pub fn supports_messaging(provider: ProviderKind) -> bool {
+    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect)
+}
+
+fn sha256(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}

@@ -1,0 +1,193 @@
+//! Applying messaging webhooks (statuses and inbound messages) inside the webhook door's
+//! transaction (`crate::webhooks`).
+//!
+//! The account comes from the hook URL's path, which this install gave the provider when it
+//! registered the webhook (`…/chatarchitect/messages/<account id>`); ChatArchitect signs nothing
+//! here, so the relay's unguessable hook URL is what proves the sender (ARCHITECTURE.md §5). A
+//! status is matched by the provider's `messageId`, or Gupshup-style by `gsId` with the wamid in
+//! `id` (PROVIDERS.md §1). An exact repeat changes nothing; an older event is kept in the timeline
+//! without moving the status; an event for no known message is kept with its reason, and adopted
+//! if the send's answer comes later.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::record::set_status;
+use super::status::from_event_type;
+use super::Change;
+use crate::error::Result;
+use crate::providers::chatarchitect::messaging_webhook;
+use crate::providers::messaging::{InboundReport, StatusReport, WebhookEvent};
+use crate::store::now_ms;
+use crate::webhooks::Outcome;
+
+/// Path segment of the hook URL that carries ChatArchitect messaging webhooks.
+pub const CA_MESSAGES_PATH: &str = "/chatarchitect/messages/";
+
+/// The account a messaging webhook's path names, if it is one.
+pub(crate) fn account_of_path(path_and_query: &str) -> Option<&str> {
+    let path = path_and_query.split(['?', '#']).next().unwrap_or("");
+    let (_, rest) = path.split_once(CA_MESSAGES_PATH)?;
+    let id = rest.trim_end_matches('/');
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).then_some(id)
+}
+
+/// Verifies the shape of one ChatArchitect messaging webhook and applies it.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    body: &[u8],
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    let exists = tx.query_row("SELECT 1 FROM accounts WHERE id = ?1", [account_id], |_| Ok(())).optional()?.is_some();
+    if !exists {
+        return Ok(Outcome::Unmatched(format!("messaging webhook for account {account_id}, which no longer exists")));
+    }
+    let event = match messaging_webhook::parse(body) {
+        Ok(e) => e,
+        Err(why) => return Ok(Outcome::Rejected(format!("messaging webhook: {why}"))),
+    };
+    let outcome = match event {
+        WebhookEvent::Status(report) => apply_status(tx, account_id, seq, &report, changes)?,
+        WebhookEvent::Inbound(report) => apply_inbound(tx, account_id, seq, &report, changes)?,
+        WebhookEvent::Other { .. } => Outcome::Applied,
+    };
+    if outcome != Outcome::Duplicate {
+        tx.execute(
+            "INSERT INTO account_messaging (account_id, last_event_at) VALUES (?1, ?2)
+             ON CONFLICT (account_id) DO UPDATE SET last_event_at = excluded.last_event_at",
+            params![account_id, now_ms()],
+        )?;
+        changes.push(Change::Health { account_id: account_id.to_owned() });
+    }
+    Ok(outcome)
+}
+
+fn apply_status(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    r: &StatusReport,
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    let found: Option<(String, String, Option<String>)> = tx
+        .query_row(
+            "SELECT id, destination, provider_message_id FROM messages
+             WHERE account_id = ?1 AND (provider_message_id = ?2 OR provider_message_id = ?3 OR wamid = ?2)
+             LIMIT 1",
+            params![account_id, r.id, r.gs_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((message_id, destination, provider_id)) = found else {
+        insert_event(tx, None, account_id, seq, r, false, Some("no message with this id (yet)"))?;
+        return Ok(Outcome::Unmatched(format!("status {:?} for unknown message {}", r.status, r.id)));
+    };
+    if let Some(d) = &r.destination {
+        if *d != destination {
+            return Ok(Outcome::Rejected(format!(
+                "status for message {message_id} names destination {d}, but it was sent to {destination}"
+            )));
+        }
+    }
+    let repeat = tx
+        .query_row(
+            "SELECT 1 FROM message_events WHERE message_id = ?1 AND status = ?2 AND at = ?3
+               AND coalesce(code, -1) = coalesce(?4, -1) AND webhook_seq IS NOT NULL",
+            params![message_id, r.status, r.at_ms, r.code],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if repeat {
+        return Ok(Outcome::Duplicate);
+    }
+    let (moved, note) = match from_event_type(&r.status) {
+        Some(status) => (set_status(tx, &message_id, status, r.code, r.reason.as_deref())?, None),
+        None => (false, Some("a status word this version does not know; kept")),
+    };
+    // Gupshup-style events carry WhatsApp's id in `id` and ours in `gsId`.
+    if provider_id.as_deref() != Some(r.id.as_str()) {
+        tx.execute("UPDATE messages SET wamid = coalesce(wamid, ?2) WHERE id = ?1", params![message_id, r.id])?;
+    }
+    insert_event(tx, Some(&message_id), account_id, seq, r, moved, note)?;
+    changes.push(Change::Message { account_id: account_id.to_owned(), message_id });
+    Ok(Outcome::Applied)
+}
+
+fn insert_event(
+    tx: &Transaction<'_>,
+    message_id: Option<&str>,
+    account_id: &str,
+    seq: u64,
+    r: &StatusReport,
+    advanced: bool,
+    note: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO message_events (message_id, account_id, webhook_seq, status, at, received_at, code, reason,
+                                     advanced, provider_ref, gs_id, destination, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            message_id,
+            account_id,
+            seq as i64,
+            r.status,
+            r.at_ms,
+            now_ms(),
+            r.code,
+            r.reason,
+            advanced,
+            r.id,
+            r.gs_id,
+            r.destination,
+            note
+        ],
+    )?;
+    Ok(())
+}
+
+fn apply_inbound(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    m: &InboundReport,
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO inbound_messages (account_id, provider_id, source, type, text, payload_json,
+                                                 sender_name, at, received_at, webhook_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            account_id,
+            m.id,
+            m.source,
+            m.message_type,
+            m.text,
+            m.payload_json,
+            m.sender_name,
+            m.at_ms,
+            now_ms(),
+            seq as i64
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(Outcome::Duplicate);
+    }
+    changes.push(Change::Inbound { account_id: account_id.to_owned(), from: m.source.clone() });
+    Ok(Outcome::Applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_comes_from_the_hook_path() {
+        assert_eq!(account_of_path("/h/tok/chatarchitect/messages/abc-123"), Some("abc-123"));
+        assert_eq!(account_of_path("/h/tok/chatarchitect/messages/abc-123/?x=1"), Some("abc-123"));
+        assert_eq!(account_of_path("/h/tok/chatarchitect/messages/"), None);
+        assert_eq!(account_of_path("/h/tok/chatarchitect/messages/a'b"), None);
+        assert_eq!(account_of_path("/h/tok/chatarchitect/registration"), None);
+    }
+}

@@ -203,6 +203,12 @@ impl Messaging {
             let (n, why) = problems.into_iter().next().unwrap_or((0, "invalid value".into()));
             Error::Field(format!("values.{n}"), why)
         })?;
+        if body.chars().count() > MAX_TEXT_CHARS {
+            return Err(Error::Field(
+                "values".into(),
+                format!("with these values the message is longer than {MAX_TEXT_CHARS} characters; shorten them"),
+            ));
+        }
         let payload = syntax::send_text(&parsed, &body);
         let api = self.client(&input.account_id).await?;
         let m = NewMessage {

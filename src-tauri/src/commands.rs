@@ -133,6 +133,7 @@ pub async fn store_status(app: AppHandle, state: State<'_, AppState>) -> CmdResu
         if let Ok(store) = blocking(move || Ok(install.unlock(None)?)).await {
             state.set_store(store)?;
             state.start_relay(&app).await?;
+            crate::messaging::on_unlocked(&app).await;
             return state.status();
         }
     }
@@ -154,6 +155,7 @@ pub async fn store_create(
     let store = blocking(move || Ok(install.create(choice)?)).await?;
     state.set_store(store)?;
     state.start_relay(&app).await?;
+    crate::messaging::on_unlocked(&app).await;
     state.status()
 }
 
@@ -169,6 +171,7 @@ pub async fn store_unlock(
     let store = blocking(move || Ok(install.unlock(passphrase.as_ref())?)).await?;
     state.set_store(store)?;
     state.start_relay(&app).await?;
+    crate::messaging::on_unlocked(&app).await;
     state.status()
 }
 
@@ -187,9 +190,11 @@ pub async fn accounts_list(state: State<'_, AppState>) -> CmdResult<Vec<AccountV
 
 /// Adds an account.
 #[tauri::command]
-pub async fn account_add(state: State<'_, AppState>, input: NewAccount) -> CmdResult<AccountView> {
+pub async fn account_add(app: AppHandle, state: State<'_, AppState>, input: NewAccount) -> CmdResult<AccountView> {
     let store = state.store()?;
-    blocking(move || Ok(store.add_account(input)?)).await
+    let view = blocking(move || Ok(store.add_account(input)?)).await?;
+    crate::messaging::webhooks_may_have_changed(&app).await;
+    Ok(view)
 }
 
 /// Renames an account.
@@ -249,5 +254,7 @@ pub async fn relay_use_remote(
     let run = state.run_relay(&app).await?;
     let status = run.service().map(|service| service.status());
     *relay = Some(run);
+    drop(relay);
+    crate::messaging::webhooks_may_have_changed(&app).await;
     status
 }

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod messaging;
 mod registration;
 
 use tauri::webview::NewWindowResponse;
@@ -26,6 +27,7 @@ fn main() {
     let result = tauri::Builder::default()
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
+        .manage(messaging::MessagingState::default())
         .setup(|app| {
             // The main window is built here rather than from the config alone so it can decide on
             // popups: the registration frame opens Meta signup with window.open, which WebKitGTK
@@ -64,6 +66,17 @@ fn main() {
             registration::registration_settings,
             registration::registration_use_partner,
             registration::registration_use_sandbox,
+            messaging::templates_list,
+            messaging::templates_sync,
+            messaging::messaging_health,
+            messaging::webhook_register,
+            messaging::messaging_set_number,
+            messaging::send_text,
+            messaging::send_template,
+            messaging::message_retry,
+            messaging::history_page,
+            messaging::message_detail,
+            messaging::history_export_csv,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

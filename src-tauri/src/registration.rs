@@ -7,7 +7,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use tauri::State;
+use tauri::{AppHandle, State};
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{
     RegistrationSettingsView, RegistrationView, Registrations, StartRegistration,
@@ -30,7 +30,7 @@ pub struct RegistrationState {
 }
 
 impl RegistrationState {
-    async fn flow(&self, app: &AppState) -> CmdResult<Arc<Registrations>> {
+    pub(crate) async fn flow(&self, app: &AppState) -> CmdResult<Arc<Registrations>> {
         let mut flow = self.flow.lock().await;
         if let Some(f) = &*flow {
             return Ok(f.clone());
@@ -81,20 +81,30 @@ pub async fn registration_start(
 #[tauri::command]
 pub async fn registration_refresh(
     id: String,
+    handle: AppHandle,
     app: State<'_, AppState>,
     state: State<'_, RegistrationState>,
 ) -> CmdResult<RegistrationView> {
-    Ok(state.flow(&app).await?.refresh(&id).await?)
+    let view = state.flow(&app).await?.refresh(&id).await?;
+    if view.account_id.is_some() {
+        crate::messaging::webhooks_may_have_changed(&handle).await;
+    }
+    Ok(view)
 }
 
 /// After the iframe's `completed` hint: waits for the webhook, then falls back to the result.
 #[tauri::command]
 pub async fn registration_confirm(
     id: String,
+    handle: AppHandle,
     app: State<'_, AppState>,
     state: State<'_, RegistrationState>,
 ) -> CmdResult<RegistrationView> {
-    Ok(state.flow(&app).await?.confirm_completion(&id, WEBHOOK_GRACE).await?)
+    let view = state.flow(&app).await?.confirm_completion(&id, WEBHOOK_GRACE).await?;
+    if view.account_id.is_some() {
+        crate::messaging::webhooks_may_have_changed(&handle).await;
+    }
+    Ok(view)
 }
 
 /// Asks the provider to resend the completion webhook.

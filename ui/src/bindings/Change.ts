@@ -28,4 +28,4 @@ account_id: string,
 /**
  * The customer's number.
  */
-from: string, };
+from: string, } | { "kind": "resync" };

@@ -13,6 +13,11 @@ account_id: string,
  */
 api_base_url: string, 
 /**
+ * The WhatsApp number connected to the account (ChatArchitect's `destination` for
+ * `/webhook` and `/getHSM`): set by the admin, or known from the registration.
+ */
+business_number: string | null, 
+/**
  * When this install's hook was last registered with the provider (ms), if ever.
  */
 webhook_registered_at: number | null, 

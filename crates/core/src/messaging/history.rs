@@ -193,6 +193,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Exports the history matching `filter` to a new file `wadesk-history-<UTC time>.csv` in
+    /// `dir` (never replacing a file); returns its path and the number of rows. A failed export
+    /// removes its partial file.
+    pub fn export_history_csv_to_dir(&self, filter: &HistoryFilter, dir: &std::path::Path) -> Result<(std::path::PathBuf, u64)> {
+        std::fs::create_dir_all(dir)?;
+        let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
+        let mut n = 0;
+        let (path, file) = loop {
+            let name =
+                if n == 0 { format!("wadesk-history-{stamp}.csv") } else { format!("wadesk-history-{stamp}-{n}.csv") };
+            let path = dir.join(name);
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => break (path, file),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        match self.export_history_csv(filter, std::io::BufWriter::new(file)) {
+            Ok(rows) => Ok((path, rows)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
+    }
+}
+
 /// A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` as a formula: such text is
 /// prefixed with `'` so an exported message can never execute (CSV injection).
 fn csv_safe(text: &str) -> String {
@@ -231,4 +259,13 @@ mod tests {
         assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(csv_safe("Hello"), "Hello");
     }
+}
+
+/// Where exports go: `$WADESK_EXPORT_DIR` when set (tests), else the user's Downloads folder,
+/// else the home folder.
+pub fn export_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("WADESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        return dir.into();
+    }
+    dirs::download_dir().or_else(dirs::home_dir).unwrap_or_else(|| std::path::PathBuf::from("."))
 }

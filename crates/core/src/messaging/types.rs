@@ -272,4 +272,6 @@ pub enum Change {
         /// The customer's number.
         from: String,
     },
+    /// The window fell behind and missed changes: reload everything shown.
+    Resync,
 }

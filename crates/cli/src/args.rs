@@ -44,6 +44,136 @@ pub enum Command {
     /// Connect a WhatsApp number through ChatArchitect's embedded registration (or the sandbox).
     #[command(subcommand)]
     Register(RegisterCommand),
+    /// An account's approved templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Send a text or a template (written to the store before it is sent).
+    #[command(subcommand)]
+    Send(SendCommand),
+    /// The send history with statuses and failure reasons; `history show ID` for one message.
+    History(HistoryArgs),
+    /// The account's messaging webhook (statuses and inbound messages through the relay).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// Which account a messaging command acts on.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccountArg {
+    /// Account id or name (default: the first account, the SANDBOX one on a new install).
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Fetch the templates from the provider and replace the cached list.
+    Sync(AccountArg),
+    /// The cached templates (unusable ones with their reason).
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+        /// Only this category (MARKETING, UTILITY, OTP, …).
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// One template: its body, placeholders and send syntax.
+    Show {
+        /// Template id.
+        id: String,
+        #[command(flatten)]
+        account: AccountArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SendCommand {
+    /// Send free text (inside the customer service window).
+    Text {
+        /// Destination, international format (e.g. 421233221242).
+        #[arg(long)]
+        to: String,
+        /// The text.
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        account: AccountArg,
+        /// Wait up to this many seconds for a final status (read, failed) before printing.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        wait: Option<u64>,
+    },
+    /// Send an approved template with a value for each variable.
+    Template {
+        /// Template id.
+        id: String,
+        /// Destination, international format.
+        #[arg(long)]
+        to: String,
+        /// A variable's value, N=VALUE (e.g. --var 1=John); repeat for each placeholder.
+        #[arg(long = "var", value_name = "N=VALUE")]
+        vars: Vec<String>,
+        #[command(flatten)]
+        account: AccountArg,
+        /// Wait up to this many seconds for a final status (read, failed) before printing.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        wait: Option<u64>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: Option<HistoryCommand>,
+    /// Only messages with this status (repeatable): pending, submitted, sent, delivered, read,
+    /// failed, not_submitted, uncertain.
+    #[arg(long = "status")]
+    pub statuses: Vec<String>,
+    /// Only messages to numbers containing these digits.
+    #[arg(long)]
+    pub number: Option<String>,
+    /// Only sends of this template id.
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Write CSV to standard output instead of a table.
+    #[arg(long)]
+    pub csv: bool,
+    /// At most this many rows (newest first; not for --csv, which writes all).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    #[command(flatten)]
+    pub account: AccountArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// One message with its whole status timeline.
+    Show {
+        /// Message id.
+        id: String,
+    },
+    /// Send a failed or not-submitted message again, as a new message.
+    Retry {
+        /// Message id.
+        id: String,
+        /// Also resend an uncertain message (the provider may already have it: it may arrive twice).
+        #[arg(long)]
+        uncertain: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register this install's hook URL with the provider for the account.
+    Register(AccountArg),
+    /// Whether the account's webhook is registered, and when the last event arrived.
+    Status(AccountArg),
+    /// Set the WhatsApp number connected to the account (the provider's `destination`).
+    SetNumber {
+        /// The connected number, international format.
+        number: String,
+        #[command(flatten)]
+        account: AccountArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

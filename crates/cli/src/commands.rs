@@ -24,6 +24,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Account(cmd) => account(&install, cmd, &out),
         Command::Relay(cmd) => crate::relay::run(&install, unlock(&install)?, cmd, out.json),
         Command::Register(cmd) => crate::register::run(&install, unlock(&install)?, cmd, out.json),
+        Command::Templates(cmd) => crate::messaging::templates(&install, unlock(&install)?, cmd, out),
+        Command::Send(cmd) => crate::messaging::send(&install, unlock(&install)?, cmd, out),
+        Command::History(args) => crate::messaging::history(&install, unlock(&install)?, args, out),
+        Command::Webhook(cmd) => crate::messaging::webhook(&install, unlock(&install)?, cmd, out),
     }
 }
 

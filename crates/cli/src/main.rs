@@ -6,10 +6,11 @@
 //! 9 provider refused the token, 10 provider refused the request, 11 provider conflict (e.g. retry before
 //! completion), 12 provider unavailable, 13 another process is creating or opening the store,
 //! 1 other). With `--json`
-//! results go to stdout as JSON and errors to stderr as `{"code", "message"}`.
+//! results go to stdout as JSON and errors to stderr as `{"code", "message"}` (plus `"field"` when an input field is wrong).
 
 mod args;
 mod commands;
+mod messaging;
 mod prompt;
 mod register;
 mod relay;
@@ -28,7 +29,7 @@ fn main() {
         let code = e.code();
         let api = ApiError::from(e);
         if json {
-            eprintln!("{}", serde_json::json!({ "code": api.code, "message": api.message }));
+            eprintln!("{}", serde_json::to_string(&api).unwrap_or_else(|_| format!("{{\"code\":\"internal\"}}")));
         } else {
             eprintln!("wadesk: {}", api.message);
         }

@@ -204,3 +204,25 @@ impl Store {
         Ok((view, payload))
     }
 }
+
+#[cfg(feature = "bench")]
+impl Store {
+    /// Benchmarks only: `n` submitted text messages of `account_id` to `to`, with provider ids
+    /// `bench-0` … `bench-{n-1}`, written in one transaction.
+    pub fn seed_submitted_for_bench(&self, account_id: &str, to: &str, n: usize) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO messages (id, account_id, destination, kind, body, payload, status, status_rank,
+                                       provider_message_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'text', 'Hi', 'Hi', 'submitted', 2, ?4, ?5, ?5)",
+            )?;
+            for i in 0..n {
+                stmt.execute(params![uuid::Uuid::new_v4().to_string(), account_id, to, format!("bench-{i}"), now_ms()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -70,15 +70,7 @@ fn apply_status(
     r: &StatusReport,
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
-    let found: Option<(String, String, Option<String>)> = tx
-        .query_row(
-            "SELECT id, destination, provider_message_id FROM messages
-             WHERE account_id = ?1 AND (provider_message_id = ?2 OR provider_message_id = ?3 OR wamid = ?2)
-             LIMIT 1",
-            params![account_id, r.id, r.gs_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+    let found = find_message(tx, account_id, r)?;
     let Some((message_id, destination, provider_id)) = found else {
         insert_event(tx, None, account_id, seq, r, false, Some("no message with this id (yet)"))?;
         return Ok(Outcome::Unmatched(format!("status {:?} for unknown message {}", r.status, r.id)));
@@ -113,6 +105,32 @@ fn apply_status(
     insert_event(tx, Some(&message_id), account_id, seq, r, moved, note)?;
     changes.push(Change::Message { account_id: account_id.to_owned(), message_id });
     Ok(Outcome::Applied)
+}
+
+/// The message a report is about: by the provider id in `id`, by `gsId`, or by a wamid learnt
+/// earlier. One indexed lookup each (an OR across columns would scan the table).
+fn find_message(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    r: &StatusReport,
+) -> Result<Option<(String, String, Option<String>)>> {
+    let by = |column: &str, value: &str| -> Result<Option<(String, String, Option<String>)>> {
+        Ok(tx
+            .prepare_cached(&format!(
+                "SELECT id, destination, provider_message_id FROM messages WHERE account_id = ?1 AND {column} = ?2"
+            ))?
+            .query_row(params![account_id, value], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?)
+    };
+    if let Some(found) = by("provider_message_id", &r.id)? {
+        return Ok(Some(found));
+    }
+    if let Some(gs) = &r.gs_id {
+        if let Some(found) = by("provider_message_id", gs)? {
+            return Ok(Some(found));
+        }
+    }
+    by("wamid", &r.id)
 }
 
 fn insert_event(

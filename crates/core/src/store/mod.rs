@@ -49,6 +49,12 @@ impl Store {
     /// fails with `Error::WrongPassphrase` (the caller knows whether the key was right, see
     /// [`crate::install`]); a damaged or foreign database fails with `Error::StoreCorrupt`.
     pub(crate) fn open(path: &Path, key: &DbKey, mode: OpenMode) -> Result<Store> {
+        Store::open_inner(path, Some(key), mode)
+    }
+
+    /// [`Store::open`], or with `key` `None` an unencrypted SQLite file: only the benchmarks
+    /// use that, to compare SQLCipher against plain SQLite on the same code.
+    fn open_inner(path: &Path, key: Option<&DbKey>, mode: OpenMode) -> Result<Store> {
         let flags = match mode {
             OpenMode::CreateNew => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
             OpenMode::Existing => {
@@ -60,7 +66,9 @@ impl Store {
         // SQLCipher logs decryption failures to stderr on its own; our typed error says it once.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // The value is hex only, so it cannot break out of the string literal.
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
+        if let Some(key) = key {
+            conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
+        }
         // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here;
         // a database shorter than its header says answers SQLITE_CORRUPT.
         let read = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
@@ -123,6 +131,15 @@ impl Store {
     pub fn checkpoint(&self) -> Result<()> {
         self.conn()?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
+    }
+}
+
+#[cfg(feature = "bench")]
+impl Store {
+    /// Benchmarks only: a new store at `path`, SQLCipher with a random key or plain SQLite.
+    pub fn create_for_bench(path: &Path, encrypted: bool) -> Result<Store> {
+        let key = DbKey::random();
+        Store::open_inner(path, encrypted.then_some(&key), OpenMode::CreateNew)
     }
 }
 

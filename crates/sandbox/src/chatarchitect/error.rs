@@ -46,10 +46,8 @@ impl ApiError {
 
     /// 429: the app's send rate is exceeded; retry after `seconds`.
     pub(crate) fn too_many_requests(seconds: u64) -> ApiError {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Rate limit exceeded: retry after {seconds} s"),
-        );
+        let mut e =
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("Rate limit exceeded: retry after {seconds} s"));
         e.retry_after = Some(seconds);
         e
     }

@@ -59,26 +59,66 @@ Reply STOP to unsubscribe from these updates.";
 /// `(id, category, templateType, elementName, languageCode, body)` of the default catalogue.
 const DEFAULTS: &[(&str, &str, &str, &str, &str, &str)] = &[
     (TEMPLATE_SEED_HELLO, "MARKETING", "TEXT", "seed_hello", "en", "Hello{{1}}"),
-    (TEMPLATE_ORDER_SHIPPED, "UTILITY", "TEXT", "order_shipped", "en",
-        "Good news! Your order {{1}} has shipped and is on its way."),
-    (TEMPLATE_PROMO, "MARKETING", "TEXT", "autumn_promo", "en",
-        "Hi {{1}}, enjoy {{2}} off your next order this week.\nReply STOP to unsubscribe."),
-    (TEMPLATE_APPOINTMENT, "UTILITY", "TEXT", "appointment_reminder", "en",
+    (
+        TEMPLATE_ORDER_SHIPPED,
+        "UTILITY",
+        "TEXT",
+        "order_shipped",
+        "en",
+        "Good news! Your order {{1}} has shipped and is on its way.",
+    ),
+    (
+        TEMPLATE_PROMO,
+        "MARKETING",
+        "TEXT",
+        "autumn_promo",
+        "en",
+        "Hi {{1}}, enjoy {{2}} off your next order this week.\nReply STOP to unsubscribe.",
+    ),
+    (
+        TEMPLATE_APPOINTMENT,
+        "UTILITY",
+        "TEXT",
+        "appointment_reminder",
+        "en",
         "Hello {{1}}, this is a reminder of your appointment with {{2}} on {{3}} at {{4}}.\n\
-         Address: {{5}}\nReply 1 to confirm or 2 to reschedule."),
-    (TEMPLATE_OTP, "OTP", "TEXT", "verification_code", "en",
-        "{{1}} is your verification code. For your security, do not share this code."),
+         Address: {{5}}\nReply 1 to confirm or 2 to reschedule.",
+    ),
+    (
+        TEMPLATE_OTP,
+        "OTP",
+        "TEXT",
+        "verification_code",
+        "en",
+        "{{1}} is your verification code. For your security, do not share this code.",
+    ),
     (TEMPLATE_NEWSLETTER, "MARKETING", "TEXT", "monthly_newsletter", "en", NEWSLETTER),
-    (TEMPLATE_RU_ORDER_READY, "UTILITY", "TEXT", "order_ready_ru", "ru",
-        "Здравствуйте, {{1}}! Ваш заказ {{2}} готов к выдаче."),
-    (TEMPLATE_AR_BOOKING, "UTILITY", "TEXT", "booking_confirmed_ar", "ar",
-        "مرحبا {{1}}، تم تأكيد حجزك رقم {{2}}."),
-    (TEMPLATE_HI_ORDER_SENT, "UTILITY", "TEXT", "order_sent_hi", "hi",
-        "नमस्ते {{1}}, आपका ऑर्डर {{2}} भेज दिया गया है।"),
-    (TEMPLATE_IMAGE_COLLECTION, "MARKETING", "IMAGE", "new_collection", "en",
-        "Our new collection is here, {{1}}! Tap to see it."),
-    (TEMPLATE_DOCUMENT_INVOICE, "UTILITY", "DOCUMENT", "invoice_attached", "en",
-        "Your invoice {{1}} is attached. Thank you for your purchase."),
+    (
+        TEMPLATE_RU_ORDER_READY,
+        "UTILITY",
+        "TEXT",
+        "order_ready_ru",
+        "ru",
+        "Здравствуйте, {{1}}! Ваш заказ {{2}} готов к выдаче.",
+    ),
+    (TEMPLATE_AR_BOOKING, "UTILITY", "TEXT", "booking_confirmed_ar", "ar", "مرحبا {{1}}، تم تأكيد حجزك رقم {{2}}."),
+    (TEMPLATE_HI_ORDER_SENT, "UTILITY", "TEXT", "order_sent_hi", "hi", "नमस्ते {{1}}, आपका ऑर्डर {{2}} भेज दिया गया है।"),
+    (
+        TEMPLATE_IMAGE_COLLECTION,
+        "MARKETING",
+        "IMAGE",
+        "new_collection",
+        "en",
+        "Our new collection is here, {{1}}! Tap to see it.",
+    ),
+    (
+        TEMPLATE_DOCUMENT_INVOICE,
+        "UTILITY",
+        "DOCUMENT",
+        "invoice_attached",
+        "en",
+        "Your invoice {{1}} is attached. Thank you for your purchase.",
+    ),
 ];
 
 /// The ids of the default catalogue, in `/getHSM` order.
@@ -376,11 +416,17 @@ mod tests {
         let code = |id: &str, text: &str| check_default(id, text).unwrap_err().code;
         assert_eq!(code("00000000-0000-4000-8000-000000000000", "Hello John"), CODE_UNKNOWN_TEMPLATE);
         assert_eq!(code(TEMPLATE_SEED_HELLO, "Hello{{1}}"), CODE_PARAMETER_FORMAT);
-        assert!(check_default(TEMPLATE_SEED_HELLO, "Hello{{1}}").unwrap_err().reason.contains("{{1}} was left unfilled"));
+        assert!(check_default(TEMPLATE_SEED_HELLO, "Hello{{1}}")
+            .unwrap_err()
+            .reason
+            .contains("{{1}} was left unfilled"));
         let broken = check_default(TEMPLATE_SEED_HELLO, "Hello John\nSmith").unwrap_err();
         assert_eq!(broken.code, CODE_PARAMETER_FORMAT);
         assert!(broken.reason.contains("line break"), "{}", broken.reason);
-        assert_eq!(code(TEMPLATE_PROMO, "Hi Ann, enjoy  off your next order this week.\nReply STOP to unsubscribe."), CODE_PARAMETER_COUNT);
+        assert_eq!(
+            code(TEMPLATE_PROMO, "Hi Ann, enjoy  off your next order this week.\nReply STOP to unsubscribe."),
+            CODE_PARAMETER_COUNT
+        );
         assert_eq!(code(TEMPLATE_SEED_HELLO, "Goodbye John"), CODE_PARAMETER_COUNT);
         assert_eq!(code(TEMPLATE_SEED_HELLO, ""), CODE_PARAMETER_COUNT);
     }
@@ -396,8 +442,10 @@ mod tests {
     fn the_defaults_are_valid_replacements_with_fixed_ids() {
         let listed: Vec<Value> = defaults()
             .iter()
-            .map(|t| serde_json::json!({ "category": t.category, "data": t.data(), "templateType": t.template_type,
-                "elementName": t.element_name, "languageCode": t.language_code }))
+            .map(|t| {
+                serde_json::json!({ "category": t.category, "data": t.data(), "templateType": t.template_type,
+                "elementName": t.element_name, "languageCode": t.language_code })
+            })
             .collect();
         let parsed = parse_replacement(serde_json::json!({ "templates": listed }).as_object().unwrap()).unwrap();
         assert_eq!(parsed, defaults());

@@ -135,9 +135,7 @@ async fn sent(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, Query(q):
 /// [{message_id, event, url, attempts, last_status, last_error, delivered, body}]}`.
 async fn webhook(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap) -> Answer {
     let app_id = auth::authenticate(&sandbox, &headers)?;
-    let (hook, deliveries) = sandbox
-        .chatarchitect()
-        .messaging()
-        .with_app(&app_id, |app| (app.webhook.clone(), app.deliveries.clone()));
+    let (hook, deliveries) =
+        sandbox.chatarchitect().messaging().with_app(&app_id, |app| (app.webhook.clone(), app.deliveries.clone()));
     Ok(Json(json!({ "webhook": hook, "deliveries": deliveries })))
 }

@@ -120,7 +120,9 @@ impl Destination {
                 ("persona", Value::String(s)) if s == "thanks" => next.persona = Some(Persona::Thanks),
                 ("persona", Value::String(s)) if s == "stop" => next.persona = Some(Persona::Stop),
                 ("behaviour", _) => return Err(ApiError::bad_request("Invalid behaviour: must be a string")),
-                ("persona", _) => return Err(ApiError::bad_request("Invalid persona: expected \"thanks\", \"stop\" or null")),
+                ("persona", _) => {
+                    return Err(ApiError::bad_request("Invalid persona: expected \"thanks\", \"stop\" or null"))
+                }
                 (other, _) => return Err(ApiError::bad_request(format!("Unknown field: {other}"))),
             }
         }
@@ -144,7 +146,11 @@ mod tests {
         let d = Destination::demo(DEMO_THANKS);
         let next = d.updated(serde_json::json!({ "behaviour": "slow" }).as_object().unwrap()).unwrap();
         assert_eq!((next.behaviour, next.persona), (Behaviour::Slow, Some(Persona::Thanks)));
-        for bad in [serde_json::json!({ "behaviour": "fast" }), serde_json::json!({ "persona": "angry" }), serde_json::json!({ "x": 1 })] {
+        for bad in [
+            serde_json::json!({ "behaviour": "fast" }),
+            serde_json::json!({ "persona": "angry" }),
+            serde_json::json!({ "x": 1 }),
+        ] {
             assert!(d.updated(bad.as_object().unwrap()).is_err(), "{bad}");
         }
     }

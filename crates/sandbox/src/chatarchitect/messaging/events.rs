@@ -130,7 +130,8 @@ impl Job {
             (Some(f), Status::Failed) => json!({ "code": f.code, "reason": f.reason }),
             _ => json!({ "ts": now.timestamp() }),
         };
-        let mut payload = json!({ "id": id, "type": status.as_str(), "destination": self.destination, "payload": inner });
+        let mut payload =
+            json!({ "id": id, "type": status.as_str(), "destination": self.destination, "payload": inner });
         if let (Some(gs_id), Some(map)) = (gs_id, payload.as_object_mut()) {
             map.insert("gsId".to_owned(), json!(gs_id));
         }
@@ -239,12 +240,8 @@ pub(crate) async fn deliver(sandbox: &Sandbox, app_id: &str, hook: Hook, message
 }
 
 async fn post(client: &reqwest::Client, url: &str, body: &Bytes) -> (Option<u16>, Result<(), String>) {
-    let res = client
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.clone())
-        .send()
-        .await;
+    let res =
+        client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone()).send().await;
     match res {
         Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), Ok(())),
         Ok(res) => (Some(res.status().as_u16()), Err(format!("HTTP {}", res.status().as_u16()))),
@@ -265,9 +262,11 @@ mod tests {
         let c = MessagingConfig::default();
         let normal = Job::plan(&c, "m".into(), "1".into(), Destination::demo("421233221242"), None);
         assert_eq!(statuses(&normal), ["sent", "delivered", "read"]);
-        let never = Job::plan(&c, "m".into(), "1".into(), Destination::demo(super::super::destinations::DEMO_NEVER_READ), None);
+        let never =
+            Job::plan(&c, "m".into(), "1".into(), Destination::demo(super::super::destinations::DEMO_NEVER_READ), None);
         assert_eq!(statuses(&never), ["sent", "delivered"]);
-        let slow = Job::plan(&c, "m".into(), "1".into(), Destination::demo(super::super::destinations::DEMO_SLOW), None);
+        let slow =
+            Job::plan(&c, "m".into(), "1".into(), Destination::demo(super::super::destinations::DEMO_SLOW), None);
         assert_eq!(slow.steps[2].at, c.read_delay * 10);
         let failed = Failure { code: 1, reason: "r".into() };
         let fails = Job::plan(&c, "m".into(), "1".into(), Destination::demo("421233221242"), Some(failed));

@@ -91,12 +91,15 @@ pub(crate) fn message_from_request(sandbox: &Sandbox, app_id: &str, req: &Map<St
         Some(Value::String(t)) if TYPES.contains(&t.as_str()) => t.as_str(),
         Some(_) => return Err(format!("Invalid type: expected one of {}", TYPES.join(", "))),
     };
-    let Some(Value::Object(mut payload)) = default_payload(sandbox, kind) else { unreachable!("every TYPE has a default") };
+    let Some(Value::Object(mut payload)) = default_payload(sandbox, kind) else {
+        unreachable!("every TYPE has a default")
+    };
     match req.get("payload") {
         None | Some(Value::Null) => {}
         Some(Value::Object(over)) => {
             for (key, value) in over {
-                let same_type = payload.get(key).is_some_and(|d| std::mem::discriminant(d) == std::mem::discriminant(value));
+                let same_type =
+                    payload.get(key).is_some_and(|d| std::mem::discriminant(d) == std::mem::discriminant(value));
                 if !same_type {
                     return Err(format!("Invalid payload.{key}: not a field of {kind}, or of the wrong type"));
                 }
@@ -151,9 +154,9 @@ pub(crate) async fn persona_reply(sandbox: &Sandbox, app_id: &str, destination: 
 fn split_country(phone: &str) -> (String, String) {
     const ONE: &[&str] = &["1", "7"];
     const TWO: &[&str] = &[
-        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49", "51",
-        "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86", "90",
-        "91", "92", "93", "94", "95", "98",
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+        "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+        "86", "90", "91", "92", "93", "94", "95", "98",
     ];
     let len = if ONE.contains(&&phone[..1]) {
         1

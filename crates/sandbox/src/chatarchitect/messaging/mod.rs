@@ -49,11 +49,7 @@ pub(crate) const LOG_LIMIT: usize = 10_000;
 
 /// The messaging API's routes.
 pub(crate) fn routes() -> Router<Arc<Sandbox>> {
-    Router::new()
-        .merge(account::routes())
-        .merge(send::routes())
-        .merge(control::routes())
-        .merge(inbound::routes())
+    Router::new().merge(account::routes()).merge(send::routes()).merge(control::routes()).merge(inbound::routes())
 }
 
 /// What `/webhook` stored for an app.

@@ -58,9 +58,7 @@ pub const MAX_RATE_PER_SECOND: u32 = 100_000;
 impl MessagingConfig {
     /// Checks every value against its range; the message names the setting and the range.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, d) in
-            [("sent", self.sent_delay), ("delivered", self.delivered_delay), ("read", self.read_delay)]
-        {
+        for (name, d) in [("sent", self.sent_delay), ("delivered", self.delivered_delay), ("read", self.read_delay)] {
             if d > MAX_EVENT_DELAY {
                 return Err(format!(
                     "messaging {name} delay must be between 0 and {} ms, not {} ms",
@@ -101,15 +99,18 @@ impl MessagingConfig {
                     ApiError::bad_request(format!("Invalid {key}: expected a non-negative integer (milliseconds)"))
                 })
             };
-            let flag = |v: &Value| v.as_bool().ok_or_else(|| ApiError::bad_request(format!("Invalid {key}: expected true or false")));
+            let flag = |v: &Value| {
+                v.as_bool().ok_or_else(|| ApiError::bad_request(format!("Invalid {key}: expected true or false")))
+            };
             match key.as_str() {
                 "sent_delay_ms" => next.sent_delay = delay(value)?,
                 "delivered_delay_ms" => next.delivered_delay = delay(value)?,
                 "read_delay_ms" => next.read_delay = delay(value)?,
                 "rate_per_second" => {
-                    next.rate_per_second = value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
-                        ApiError::bad_request("Invalid rate_per_second: expected a positive integer")
-                    })?;
+                    next.rate_per_second = value
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| ApiError::bad_request("Invalid rate_per_second: expected a positive integer"))?;
                 }
                 "duplicates" => next.duplicates = flag(value)?,
                 "reorder" => next.reorder = flag(value)?,
@@ -187,7 +188,10 @@ mod tests {
         let base = MessagingConfig::default();
         let body = serde_json::json!({ "read_delay_ms": 50, "duplicates": true });
         let next = base.updated(body.as_object().unwrap()).unwrap();
-        assert_eq!((next.read_delay, next.duplicates, next.sent_delay), (Duration::from_millis(50), true, base.sent_delay));
+        assert_eq!(
+            (next.read_delay, next.duplicates, next.sent_delay),
+            (Duration::from_millis(50), true, base.sent_delay)
+        );
         for bad in [
             serde_json::json!({ "duplicates": "yes" }),
             serde_json::json!({ "rate_per_second": 0 }),

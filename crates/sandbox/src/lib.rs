@@ -4,16 +4,34 @@
 //! It stands alone: it simulates the providers from their documents, not from our own client code,
 //! so it can catch our misreadings. Partners can run it on its own, like stripe-mock.
 //!
-//! Today it serves ChatArchitect's registration domain (module `chatarchitect::registration`): the
+//! It serves ChatArchitect's registration domain (module `chatarchitect::registration`): the
 //! Partner API, the embedded registration pages, the signed completion webhook and a control
-//! surface under `/_sandbox/` for tests and demos. ChatArchitect's messaging API will sit beside it
-//! on the same origin.
+//! surface under `/_sandbox/` for tests and demos; and beside it on the same origin ChatArchitect's
+//! messaging API (`chatarchitect::messaging`: `/webhook`, `/getHSM`, `/whatsappmessage`, status
+//! and inbound webhooks, and `/_sandbox/messaging/`). The public names tests and demos rely on
+//! (template ids, demo numbers, failure codes) are in [`messaging`].
 //!
 //! State lives in memory only: a restart forgets every session, as a provider's server would forget
 //! sessions it never persisted. Nothing here is meant to face the internet.
 #![deny(missing_docs)]
 
 mod chatarchitect;
+
+pub use chatarchitect::messaging::settings::{MessagingConfig, MAX_EVENT_DELAY, MAX_RATE_PER_SECOND};
+
+/// Fixed names of the simulated messaging API that tests and demos can rely on.
+pub mod messaging {
+    pub use crate::chatarchitect::messaging::catalogue::{
+        default_template_ids, CODE_PARAMETER_COUNT, CODE_PARAMETER_FORMAT, CODE_UNKNOWN_TEMPLATE, TEMPLATE_APPOINTMENT,
+        TEMPLATE_AR_BOOKING, TEMPLATE_DOCUMENT_INVOICE, TEMPLATE_HI_ORDER_SENT, TEMPLATE_IMAGE_COLLECTION,
+        TEMPLATE_NEWSLETTER, TEMPLATE_ORDER_SHIPPED, TEMPLATE_OTP, TEMPLATE_PROMO, TEMPLATE_RU_ORDER_READY,
+        TEMPLATE_SEED_HELLO,
+    };
+    pub use crate::chatarchitect::messaging::destinations::{
+        CODE_NOT_ON_WHATSAPP, CODE_NOT_OPTED_IN, DEMO_NEVER_READ, DEMO_NOT_ON_WHATSAPP, DEMO_NOT_OPTED_IN, DEMO_SLOW,
+        DEMO_STOP, DEMO_THANKS,
+    };
+}
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,6 +67,8 @@ pub struct SandboxConfig {
     /// install's other processes can tell this sandbox from a squatter on its port before they
     /// send it the partner token. `None` (the standalone binary): the route answers 404.
     pub loopback_identity: Option<wadesk_loopback_identity::Responder>,
+    /// The messaging API's status delays, send rate and delivery options.
+    pub messaging: MessagingConfig,
 }
 
 impl Default for SandboxConfig {
@@ -59,6 +79,7 @@ impl Default for SandboxConfig {
             session_ttl: Duration::from_secs(24 * 3600),
             webhook_backoff: [2, 10, 30, 60].into_iter().map(Duration::from_secs).collect(),
             loopback_identity: None,
+            messaging: MessagingConfig::default(),
         }
     }
 }
@@ -96,7 +117,7 @@ impl SandboxConfig {
                 d.as_secs()
             ));
         }
-        Ok(())
+        self.messaging.validate()
     }
 }
 
@@ -109,6 +130,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("session_ttl", &self.session_ttl)
             .field("webhook_backoff", &self.webhook_backoff)
             .field("loopback_identity", &self.loopback_identity.is_some())
+            .field("messaging", &self.messaging)
             .finish()
     }
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use wadesk_sandbox::{Sandbox, SandboxConfig};
+use wadesk_sandbox::{MessagingConfig, Sandbox, SandboxConfig};
 
-/// The Wadesk provider sandbox: a local simulator of ChatArchitect's registration domain.
+/// The Wadesk provider sandbox: a local simulator of ChatArchitect's registration domain and
+/// messaging API.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -28,6 +29,18 @@ struct Args {
     /// Delays in seconds before webhook attempts 2..=N, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [2u64, 10, 30, 60])]
     webhook_backoff_secs: Vec<u64>,
+    /// Messaging: milliseconds from acceptance to the `sent` (or `failed`) webhook.
+    #[arg(long, default_value_t = 300)]
+    sent_delay_ms: u64,
+    /// Messaging: milliseconds from acceptance to the `delivered` webhook.
+    #[arg(long, default_value_t = 800)]
+    delivered_delay_ms: u64,
+    /// Messaging: milliseconds from acceptance to the `read` webhook.
+    #[arg(long, default_value_t = 2000)]
+    read_delay_ms: u64,
+    /// Messaging: messages per second each app may send (above it: 429 with Retry-After).
+    #[arg(long, default_value_t = 80)]
+    rate_per_second: u32,
 }
 
 fn public_url(arg: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -64,6 +77,13 @@ async fn main() -> anyhow::Result<()> {
         session_ttl: Duration::from_secs(args.session_ttl_secs),
         webhook_backoff: args.webhook_backoff_secs.iter().copied().map(Duration::from_secs).collect(),
         loopback_identity: None,
+        messaging: MessagingConfig {
+            sent_delay: Duration::from_millis(args.sent_delay_ms),
+            delivered_delay: Duration::from_millis(args.delivered_delay_ms),
+            read_delay: Duration::from_millis(args.read_delay_ms),
+            rate_per_second: args.rate_per_second,
+            ..MessagingConfig::default()
+        },
     };
     if let Err(message) = config.validate() {
         eprintln!("wadesk-sandbox: {message}");

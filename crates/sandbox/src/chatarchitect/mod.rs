@@ -1,11 +1,12 @@
 //! ChatArchitect, simulated from seed 000 ("Partner API and Embed Integration Guide").
 //!
-//! One registration domain serves everything ChatArchitect documents: today the embedded
-//! registration ([`registration`]); the messaging API (`messaging`) will sit beside it on the same
-//! origin and share this module's error shape. What the modules share lives here: who a partner is
+//! One registration domain serves everything ChatArchitect documents: the embedded registration
+//! ([`registration`]) and, beside it on the same origin and with the same error shape, the
+//! messaging API ([`messaging`]). What the modules share lives here: who a partner is
 //! ([`partners`]), the seed's error answer ([`error`]) and random identifiers.
 
 pub(crate) mod error;
+pub(crate) mod messaging;
 pub(crate) mod partners;
 pub(crate) mod registration;
 
@@ -20,6 +21,7 @@ use crate::{Sandbox, SandboxConfig};
 pub(crate) struct ChatArchitect {
     partners: partners::Partners,
     registration: registration::Registrations,
+    messaging: messaging::Messaging,
 }
 
 impl ChatArchitect {
@@ -27,6 +29,7 @@ impl ChatArchitect {
         ChatArchitect {
             partners: partners::Partners::new(&config.partner_tokens),
             registration: registration::Registrations::new(config),
+            messaging: messaging::Messaging::new(&config.messaging),
         }
     }
 
@@ -37,11 +40,15 @@ impl ChatArchitect {
     pub(crate) fn registration(&self) -> &registration::Registrations {
         &self.registration
     }
+
+    pub(crate) fn messaging(&self) -> &messaging::Messaging {
+        &self.messaging
+    }
 }
 
 /// Every ChatArchitect route, on the registration domain's origin.
 pub(crate) fn routes() -> Router<Arc<Sandbox>> {
-    registration::routes()
+    registration::routes().merge(messaging::routes())
 }
 
 /// Lowercase letters and digits: the alphabet of the seed's `registration_id` example.

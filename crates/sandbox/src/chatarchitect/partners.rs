@@ -50,6 +50,11 @@ impl Partners {
         found.ok_or(ApiError::unauthorized("Invalid Bearer token"))
     }
 
+    /// Every configured token, in order: the keys app secrets may be derived under.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.tokens.iter().map(String::as_bytes)
+    }
+
     /// The token that signs `partner`'s webhooks.
     pub(crate) fn signing_key(&self, partner: PartnerId) -> &[u8] {
         self.tokens.get(partner.0).map_or(&[], |t| t.as_bytes())

@@ -47,7 +47,12 @@ async fn serve_answers_over_tcp_and_stops_on_shutdown() {
 
 #[test]
 fn the_binary_refuses_out_of_range_settings_before_serving() {
-    for args in [["--session-ttl-secs", "18446744073709551615"], ["--webhook-backoff-secs", "99999999"]] {
+    for args in [
+        ["--session-ttl-secs", "18446744073709551615"],
+        ["--webhook-backoff-secs", "99999999"],
+        ["--rate-per-second", "0"],
+        ["--read-delay-ms", "600001"],
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_wadesk-sandbox"))
             .args(["--listen", "127.0.0.1:0", "--partner-token", "a-partner-token-0123456789"])
             .args(args)

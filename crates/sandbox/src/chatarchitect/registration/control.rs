@@ -146,7 +146,8 @@ async fn complete(
             ApiError::bad_request("Invalid phone: use international format with 8 to 15 digits, e.g. +421233221242")
         })?),
     };
-    let view = change(&sandbox, &headers, &id, |s| s.complete(now(), phone))?;
+    let partners = sandbox.chatarchitect().partners();
+    let view = change(&sandbox, &headers, &id, |s| s.complete(now(), phone, partners.signing_key(s.partner)))?;
     webhook::spawn_delivery(Arc::clone(&sandbox), id);
     Ok(view)
 }

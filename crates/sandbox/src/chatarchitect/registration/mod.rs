@@ -29,7 +29,8 @@ use serde::Serialize;
 
 pub(crate) use self::store::Registrations;
 use super::partners::PartnerId;
-use super::{random_string, ALNUM, DIGITS, LOWER_ALNUM};
+use super::{random_string, DIGITS, LOWER_ALNUM};
+pub(crate) use crate::chatarchitect::messaging::auth::app_secret;
 use crate::Sandbox;
 pub(crate) use pages::i18n::Lang;
 
@@ -335,23 +336,34 @@ impl Session {
         Ok(())
     }
 
-    /// Meta signup succeeded.
-    pub(crate) fn connect_meta(&mut self, now: DateTime<Utc>) -> Result<(), StepError> {
+    /// Meta signup succeeded. `secret_key` is the partner token that created the session (see
+    /// [`Session::complete`]).
+    pub(crate) fn connect_meta(&mut self, now: DateTime<Utc>, secret_key: &[u8]) -> Result<(), StepError> {
         self.at(now, Status::FbStarted)?;
-        self.complete(now, None)
+        self.complete(now, None, secret_key)
     }
 
     /// Completes the registration: credentials, the webhook body, the `completed` event. From any
     /// state but expired and completed (the control surface skips the UI). `phone` overrides the
     /// verified number; with neither, a fictitious +1 555 number is used.
-    pub(crate) fn complete(&mut self, now: DateTime<Utc>, phone: Option<String>) -> Result<(), StepError> {
+    ///
+    /// `app_secret` is not random but derived from `app_id` under `secret_key`, the partner token
+    /// that created the session ([`app_secret`]): the messaging API recognises the pair without
+    /// any stored state, so credentials survive a restart of the sandbox.
+    pub(crate) fn complete(
+        &mut self,
+        now: DateTime<Utc>,
+        phone: Option<String>,
+        secret_key: &[u8],
+    ) -> Result<(), StepError> {
         if let s @ (Status::Expired | Status::Completed) = self.status(now) {
             return Err(StepError::WrongState(s));
         }
         let phone = phone.or_else(|| self.phone.clone()).unwrap_or_else(|| format!("1555{}", random_string(7, DIGITS)));
+        let app_id = format!("ca_app_{}", random_string(16, LOWER_ALNUM));
         let mut completion = Completion {
-            app_id: format!("ca_app_{}", random_string(16, LOWER_ALNUM)),
-            app_secret: random_string(40, ALNUM),
+            app_secret: app_secret(secret_key, &app_id),
+            app_id,
             phone,
             completed_at: now,
             webhook_body: Bytes::new(),

@@ -5,6 +5,9 @@ use chrono::{Duration, Utc};
 use super::*;
 use crate::chatarchitect::partners::Partners;
 
+/// The partner token the test sessions' secrets are derived under.
+const KEY: &[u8] = b"t";
+
 fn session() -> Session {
     let request = SessionRequest {
         parent_origin: "https://partner.example".into(),
@@ -50,10 +53,12 @@ fn statuses_advance_in_the_seed_order() {
     assert_eq!(s.business.as_ref().unwrap().business_name, "Shop");
     s.start_meta(now).unwrap();
     assert_eq!(s.status(now), Status::FbStarted);
-    s.connect_meta(now).unwrap();
+    s.connect_meta(now, KEY).unwrap();
     assert_eq!(s.status(now), Status::Completed);
     let c = s.completion.as_ref().unwrap();
     assert!(c.app_id.starts_with("ca_app_") && c.app_secret.len() >= 32);
+    assert_eq!(c.app_secret, app_secret(KEY, &c.app_id), "derived, so it survives a restart");
+    assert_ne!(c.app_secret, app_secret(b"other", &c.app_id));
     assert_eq!(c.phone, "421233221242");
 }
 
@@ -63,7 +68,7 @@ fn steps_out_of_order_are_refused_without_change() {
     let now = Utc::now();
     assert_eq!(s.verify_code(now, "123456"), Err(StepError::WrongState(Status::Started)));
     assert_eq!(s.start_meta(now), Err(StepError::WrongState(Status::Started)));
-    assert_eq!(s.connect_meta(now), Err(StepError::WrongState(Status::Started)));
+    assert_eq!(s.connect_meta(now, KEY), Err(StepError::WrongState(Status::Started)));
     assert_eq!(s.version, 0);
 }
 
@@ -113,12 +118,12 @@ fn expired_sessions_cannot_advance_but_completed_ones_never_expire() {
     let later = s.expires_at + Duration::seconds(1);
     assert_eq!(s.status(later), Status::Expired);
     assert_eq!(s.submit_phone(later, "421233221242"), Err(StepError::WrongState(Status::Expired)));
-    assert_eq!(s.complete(later, None), Err(StepError::WrongState(Status::Expired)));
+    assert_eq!(s.complete(later, None, KEY), Err(StepError::WrongState(Status::Expired)));
     assert_eq!(s.take_events(later), vec![PageEvent::Failed(EXPIRED_MESSAGE.into())]);
     assert_eq!(s.take_events(later), vec![]);
 
     let mut done = session();
-    done.complete(Utc::now(), Some("15550001111".into())).unwrap();
+    done.complete(Utc::now(), Some("15550001111".into()), KEY).unwrap();
     assert_eq!(done.status(later), Status::Completed);
     assert_eq!(done.expire(Utc::now()), Err(StepError::WrongState(Status::Completed)));
 }
@@ -126,7 +131,7 @@ fn expired_sessions_cannot_advance_but_completed_ones_never_expire() {
 #[test]
 fn the_webhook_body_has_the_seed_fields_in_order() {
     let mut s = session();
-    s.complete(Utc::now(), None).unwrap();
+    s.complete(Utc::now(), None, KEY).unwrap();
     let c = s.completion.as_ref().unwrap();
     let text = std::str::from_utf8(&c.webhook_body).unwrap();
     let keys = [

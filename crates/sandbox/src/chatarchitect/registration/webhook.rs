@@ -227,7 +227,8 @@ async fn send(
 }
 
 /// A short, stable description of a transport error, without the URL (it may hold a hook token).
-fn describe(e: &reqwest::Error) -> String {
+/// The messaging webhooks report their errors the same way.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     if e.is_timeout() {
         return format!("timed out after {} s", TIMEOUT.as_secs());

@@ -66,9 +66,10 @@ async fn choose(
         Some("fail") => "fail",
         _ => "",
     };
+    let partners = sandbox.chatarchitect().partners();
     let applied = sandbox.chatarchitect().registration().with(&id, |s| {
         let applied = match outcome {
-            "connect" => s.connect_meta(now).is_ok(),
+            "connect" => s.connect_meta(now, partners.signing_key(s.partner)).is_ok(),
             "cancel" => s.cancel_meta(now).is_ok(),
             "fail" => s.status(now) == Status::FbStarted && s.fail_meta(now, META_FAILED).is_ok(),
             _ => false,

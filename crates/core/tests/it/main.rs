@@ -5,6 +5,7 @@
 mod bindings;
 mod keychain;
 mod loopback;
+mod messaging;
 mod registration;
 mod relay;
 mod store;

@@ -34,8 +34,15 @@ export function isApiError(value: unknown): value is ApiError {
   return isErrorCode(candidate.code) && typeof candidate.message === "string";
 }
 
-/** Turns anything `invoke` can reject with into an ApiError; unknown shapes become "internal". */
+/**
+ * Turns anything `invoke` can reject with into an ApiError; unknown shapes become "internal".
+ * Keeps `field` (the form field an input error belongs to) when it is a string.
+ */
 export function toApiError(error: unknown): ApiError {
-  if (isApiError(error)) return { code: error.code, message: error.message };
+  if (isApiError(error)) {
+    const normalised: ApiError = { code: error.code, message: error.message };
+    if (typeof error.field === "string" && error.field.length > 0) normalised.field = error.field;
+    return normalised;
+  }
   return { code: "internal", message: String(error) };
 }

@@ -25,3 +25,8 @@ export function formatAbsolute(at: number, locale?: string): string {
 export function formatTimeOfDay(at: number, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { timeStyle: "medium" }).format(new Date(at));
 }
+
+/** Date and time to the minute, short enough for a table column ("Jun 5, 2025, 2:00 PM"). */
+export function formatDateTime(at: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(at));
+}

@@ -43,6 +43,11 @@ export function webhookRegister(accountId: string): Promise<MessagingHealth> {
   return call("webhook_register", { accountId });
 }
 
+/** Sets the WhatsApp number connected to the account (the provider's `destination`). */
+export function messagingSetNumber(accountId: string, number: string): Promise<MessagingHealth> {
+  return call("messaging_set_number", { accountId, number });
+}
+
 export function sendText(input: SendText): Promise<MessageView> {
   return call("send_text", { input });
 }

@@ -54,6 +54,7 @@ export function health(overrides: Partial<MessagingHealth> = {}): MessagingHealt
   return {
     account_id: "acc-sandbox",
     api_base_url: "http://127.0.0.1:8787",
+    business_number: "15550009999",
     webhook_registered_at: SYNCED_AT,
     webhook_current: true,
     webhook_error: null,

@@ -47,6 +47,31 @@ describe("Settings: messaging health", () => {
     expect(screen.getByTestId("health-last-event")).toHaveTextContent("just now");
   });
 
+  it("sets the connected number, showing core's field error at the field until the user edits", async () => {
+    let calls = 0;
+    const invoke = routeCommands({
+      messaging_health: () => health({ business_number: null }),
+      messaging_set_number: () => {
+        calls += 1;
+        if (calls === 1) throw { code: "invalid_input", message: "use the international format", field: "business_number" };
+        return health({ business_number: "421233221242" });
+      },
+    });
+    const user = userEvent.setup();
+    render(Settings, { props: { account: SANDBOX_ACCOUNT } });
+    expect(await screen.findByTestId("health-business-number")).toHaveTextContent("Not set");
+    await user.click(screen.getByRole("button", { name: "Set number" }));
+    const input = screen.getByLabelText("WhatsApp number of this account");
+    await user.type(input, "0911 222 333{Enter}");
+    expect(await screen.findByText("use the international format")).toBeInTheDocument();
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    await user.clear(input);
+    expect(screen.queryByText("use the international format")).not.toBeInTheDocument();
+    await user.type(input, "+421 233 221 242{Enter}");
+    await waitFor(() => expect(screen.getByTestId("health-business-number")).toHaveTextContent("+421233221242"));
+    expect(invoke).toHaveBeenLastCalledWith("messaging_set_number", { accountId: "acc-sandbox", number: "+421 233 221 242" });
+  });
+
   it("shows a registration failure", async () => {
     routeCommands({
       messaging_health: () => health({ webhook_registered_at: null }),

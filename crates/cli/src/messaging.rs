@@ -64,9 +64,7 @@ pub fn templates(install: &Install, store: Store, cmd: TemplatesCommand, out: Ou
             TemplatesCommand::Sync(account) => {
                 let id = s.account(&account)?;
                 let sync = s.messaging.sync_templates(&id).await?;
-                out.print(&sync, |w| {
-                    writeln!(w, "Synced {} templates ({} unusable).", sync.total, sync.unusable)
-                })
+                out.print(&sync, |w| writeln!(w, "Synced {} templates ({} unusable).", sync.total, sync.unusable))
             }
             TemplatesCommand::List { account, category } => {
                 let id = s.account(&account)?;
@@ -314,7 +312,11 @@ fn print_health(w: &mut dyn Write, h: &MessagingHealth) -> std::io::Result<()> {
         w,
         "webhook:         registered {}{}",
         at(h.webhook_registered_at),
-        if h.webhook_current || h.webhook_registered_at.is_none() { "" } else { " (an older hook URL: register again)" }
+        if h.webhook_current || h.webhook_registered_at.is_none() {
+            ""
+        } else {
+            " (an older hook URL: register again)"
+        }
     )?;
     if let Some(e) = &h.webhook_error {
         writeln!(w, "webhook error:   {e}")?;

@@ -7,17 +7,20 @@
 //! #        WADESK_BENCH_DIR=/some/disk
 //! ```
 //!
-//! Each event takes the desktop's real path, `Store::apply_relay_event`: open the sealed
+//! Each event takes the desktop's real path, `Store::apply_relay_events`: open the sealed
 //! envelope, dispatch through the webhook door (parse, match by messageId, state machine, event
-//! row, webhook log row) and move the relay cursor, in one transaction per event, as the stream
-//! applies them. Events are in delivery order with every tenth delivered twice (a provider
-//! retry), so the duplicate path is measured too. Opening the envelopes alone is timed separately,
-//! to show what the store's share is.
+//! row, webhook log row) and move the relay cursor, with one transaction per event (a quiet
+//! stream) or per batch (the stream's group commit of the frames that have already arrived). Events are in delivery order with every tenth delivered twice (a provider
+//! retry), so the duplicate path is measured too.
+//!
+//! Three figures: opening the envelopes alone (one thread, and split over two as the stream
+//! does); the store alone (`Store::apply_opened` on events opened beforehand: SQLCipher beside
+//! plain SQLite, per batch size); and the whole path (`Store::apply_relay_events`, open + apply).
 
 use std::time::Instant;
 
 use wadesk_core::messaging::CA_MESSAGES_PATH;
-use wadesk_core::relay_client::{RelayChannel, RelayMode};
+use wadesk_core::relay_client::{open_events, OpenedEvent, RelayChannel, RelayMode};
 use wadesk_core::{NewAccount, ProviderKind, Secret, Store};
 use wadesk_relay_protocol::{open, seal, CapturedRequest, ChannelKeys, Header, StoredEvent};
 
@@ -55,8 +58,9 @@ fn events(keys: &ChannelKeys, account_id: &str, messages: usize) -> Vec<StoredEv
     out
 }
 
-fn run(label: &str, encrypted: bool, dir: &std::path::Path, messages: usize) -> f64 {
-    let store = Store::create_for_bench(&dir.join(format!("{label}.db")), encrypted).expect("store");
+/// Applies every event with transactions of `batch` events; returns events per second.
+fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messages: usize) -> f64 {
+    let store = Store::create_for_bench(&dir.join(format!("{label}-{batch}.db")), encrypted).expect("store");
     let account = store
         .add_account(NewAccount {
             provider: ProviderKind::Sandbox,
@@ -80,9 +84,11 @@ fn run(label: &str, encrypted: bool, dir: &std::path::Path, messages: usize) -> 
         .expect("channel");
     store.seed_submitted_for_bench(&account.id, TO, messages).expect("seed");
     let evs = events(&keys, &account.id, messages);
+    // The store's share alone: envelopes opened beforehand, then applied batch by batch.
+    let opened: Vec<Vec<OpenedEvent>> = evs.chunks(batch).map(|c| open_events(&keys, c)).collect();
     let started = Instant::now();
-    for e in &evs {
-        store.apply_relay_event(&keys, e).expect("apply");
+    for chunk in opened {
+        store.apply_opened(chunk).expect("apply");
     }
     let secs = started.elapsed().as_secs_f64();
     let rate = evs.len() as f64 / secs;
@@ -98,12 +104,46 @@ fn run(label: &str, encrypted: bool, dir: &std::path::Path, messages: usize) -> 
         .expect("history")
         .total;
     println!(
-        "{label:<10} {} events ({} messages, {} duplicates) in {secs:.2} s: {rate:>8.0} events/s; {read} messages read",
+        "{label:<10} batch {batch:>3}: {} events ({} messages, {} duplicates) in {secs:.2} s: {rate:>8.0} events/s; {read} read",
         evs.len(),
         messages,
         evs.len() - messages * 3
     );
     assert_eq!(read as usize, messages, "every message must end read");
+    rate
+}
+
+/// The whole desktop path: open each batch (two threads) and apply it, SQLCipher.
+fn full_path(dir: &std::path::Path, messages: usize, batch: usize) -> f64 {
+    let store = Store::create_for_bench(&dir.join(format!("full-{batch}.db")), true).expect("store");
+    let account = store
+        .add_account(NewAccount {
+            provider: ProviderKind::Sandbox,
+            display_name: "Bench".into(),
+            base_url: wadesk_core::providers::EMBEDDED_SANDBOX_URL.into(),
+            credentials: vec![],
+        })
+        .expect("account");
+    let keys = ChannelKeys::generate();
+    store
+        .save_relay_channel(&RelayChannel {
+            mode: RelayMode::Remote,
+            relay_url: "http://127.0.0.1:9".into(),
+            channel_id: "bench".into(),
+            hook_url: Secret::new("http://127.0.0.1:9/h/bench"),
+            client_key: Secret::new("bench"),
+            keys: ChannelKeys::from_secret_bytes(keys.secret_bytes()),
+            port: None,
+        })
+        .expect("channel");
+    store.seed_submitted_for_bench(&account.id, TO, messages).expect("seed");
+    let evs = events(&keys, &account.id, messages);
+    let started = Instant::now();
+    for chunk in evs.chunks(batch) {
+        store.apply_relay_events(&keys, chunk).expect("apply");
+    }
+    let rate = evs.len() as f64 / started.elapsed().as_secs_f64();
+    println!("open + apply, sqlcipher, batch {batch:>3}: {rate:>8.0} events/s");
     rate
 }
 
@@ -122,8 +162,20 @@ fn main() {
         open(&keys, &e.sealed).expect("open");
     }
     let open_rate = sample.len() as f64 / started.elapsed().as_secs_f64();
-    println!("open alone {open_rate:>8.0} envelopes/s");
-    let cipher = run("sqlcipher", true, dir.path(), messages);
-    let plain = run("plain", false, dir.path(), messages);
-    println!("sqlcipher / plain = {:.2}", cipher / plain);
+    let started = Instant::now();
+    for chunk in sample.chunks(512) {
+        open_events(&keys, chunk);
+    }
+    let open_two = sample.len() as f64 / started.elapsed().as_secs_f64();
+    println!("envelopes opened: {open_rate:>8.0}/s on one thread, {open_two:>8.0}/s on two");
+    // 1: one transaction per event (a quiet stream); 64 and 512: what the stream's group commit
+    // takes when events arrive faster than they are applied (512 is its cap).
+    for batch in [1, 64, 512] {
+        let cipher = run("sqlcipher", true, batch, dir.path(), messages);
+        let plain = run("plain", false, batch, dir.path(), messages);
+        println!("batch {batch:>3}: sqlcipher / plain = {:.2}", cipher / plain);
+    }
+    for batch in [1, 512] {
+        full_path(dir.path(), messages, batch);
+    }
 }

@@ -126,23 +126,23 @@ fn record(
         Outcome::Rejected(r) | Outcome::Unmatched(r) => Some(r.as_str()),
         _ => None,
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT OR IGNORE INTO webhook_events
            (seq, received_at, method, path, headers_json, body, provider_event_id, kind, outcome, reason, applied_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            seq as i64,
-            req.received_at_ms,
-            req.method,
-            req.path_and_query,
-            serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
-            body,
-            event_id,
-            kind,
-            outcome.as_str(),
-            reason,
-            now_ms()
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq as i64,
+        req.received_at_ms,
+        req.method,
+        req.path_and_query,
+        serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
+        body,
+        event_id,
+        kind,
+        outcome.as_str(),
+        reason,
+        now_ms()
+    ])?;
     Ok(())
 }

@@ -16,7 +16,9 @@ impl Store {
         let account = self.account(account_id)?;
         let conn = self.conn()?;
         let set: Option<String> = conn
-            .query_row("SELECT business_number FROM account_messaging WHERE account_id = ?1", [account_id], |r| r.get(0))
+            .query_row("SELECT business_number FROM account_messaging WHERE account_id = ?1", [account_id], |r| {
+                r.get(0)
+            })
             .optional()?
             .flatten();
         if set.is_some() {

@@ -197,7 +197,11 @@ impl Store {
     /// Exports the history matching `filter` to a new file `wadesk-history-<UTC time>.csv` in
     /// `dir` (never replacing a file); returns its path and the number of rows. A failed export
     /// removes its partial file.
-    pub fn export_history_csv_to_dir(&self, filter: &HistoryFilter, dir: &std::path::Path) -> Result<(std::path::PathBuf, u64)> {
+    pub fn export_history_csv_to_dir(
+        &self,
+        filter: &HistoryFilter,
+        dir: &std::path::Path,
+    ) -> Result<(std::path::PathBuf, u64)> {
         std::fs::create_dir_all(dir)?;
         let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
         let mut n = 0;

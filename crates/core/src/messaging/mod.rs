@@ -12,10 +12,10 @@ pub mod history;
 mod record;
 mod service;
 pub mod status;
-mod types;
-pub(crate) mod webhook;
 #[cfg(test)]
 mod tests;
+mod types;
+pub(crate) mod webhook;
 
 pub use service::{supports_messaging, Messaging, MAX_TEXT_CHARS, SANDBOX_BUSINESS_NUMBER};
 pub use webhook::CA_MESSAGES_PATH;

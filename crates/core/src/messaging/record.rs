@@ -43,17 +43,7 @@ impl Store {
             "INSERT INTO messages (id, account_id, destination, kind, template_id, body, payload, status, status_rank,
                                    retry_of, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?9)",
-            params![
-                id,
-                m.account_id,
-                m.to,
-                kind_str(m.kind),
-                m.template_id,
-                m.body,
-                m.payload,
-                m.retry_of,
-                now
-            ],
+            params![id, m.account_id, m.to, kind_str(m.kind), m.template_id, m.body, m.payload, m.retry_of, now],
         )?;
         local_event(&tx, &id, &LocalEvent { status: MessageStatus::Pending, code: None, reason: None })?;
         tx.commit()?;
@@ -114,7 +104,10 @@ impl Store {
             ids
         };
         for id in &ids {
-            self.mark_uncertain(id, "Wadesk stopped while this message was being sent; it may or may not have gone out")?;
+            self.mark_uncertain(
+                id,
+                "Wadesk stopped while this message was being sent; it may or may not have gone out",
+            )?;
         }
         Ok(ids.len())
     }
@@ -136,19 +129,20 @@ pub(crate) fn set_status(
     code: Option<i64>,
     reason: Option<&str>,
 ) -> Result<bool> {
-    let current: String = tx.query_row("SELECT status FROM messages WHERE id = ?1", [id], |r| r.get(0))?;
-    let current =
-        MessageStatus::parse(&current).ok_or_else(|| Error::StoreCorrupt(format!("message {id}: status {current:?}")))?;
+    let current: String =
+        tx.prepare_cached("SELECT status FROM messages WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    let current = MessageStatus::parse(&current)
+        .ok_or_else(|| Error::StoreCorrupt(format!("message {id}: status {current:?}")))?;
     let (next, moved) = advance(current, event);
     if moved {
         let failed = matches!(next, MessageStatus::Failed | MessageStatus::NotSubmitted | MessageStatus::Uncertain);
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE messages SET status = ?2, status_rank = ?3, updated_at = ?4,
                     failure_code = CASE WHEN ?5 THEN ?6 ELSE NULL END,
                     failure_reason = CASE WHEN ?5 THEN ?7 ELSE NULL END
              WHERE id = ?1",
-            params![id, next.as_str(), rank(next), now_ms(), failed, code, reason],
-        )?;
+        )?
+        .execute(params![id, next.as_str(), rank(next), now_ms(), failed, code, reason])?;
     }
     Ok(moved)
 }
@@ -200,7 +194,8 @@ impl Store {
     /// A message and exactly what was sent as its provider text (for a retry).
     pub(crate) fn message_with_payload(&self, id: &str) -> Result<(super::MessageView, String)> {
         let view = self.message(id)?;
-        let payload: String = self.conn()?.query_row("SELECT payload FROM messages WHERE id = ?1", [id], |r| r.get(0))?;
+        let payload: String =
+            self.conn()?.query_row("SELECT payload FROM messages WHERE id = ?1", [id], |r| r.get(0))?;
         Ok((view, payload))
     }
 }
@@ -219,7 +214,13 @@ impl Store {
                  VALUES (?1, ?2, ?3, 'text', 'Hi', 'Hi', 'submitted', 2, ?4, ?5, ?5)",
             )?;
             for i in 0..n {
-                stmt.execute(params![uuid::Uuid::new_v4().to_string(), account_id, to, format!("bench-{i}"), now_ms()])?;
+                stmt.execute(params![
+                    uuid::Uuid::new_v4().to_string(),
+                    account_id,
+                    to,
+                    format!("bench-{i}"),
+                    now_ms()
+                ])?;
             }
         }
         tx.commit()?;

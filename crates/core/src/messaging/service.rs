@@ -34,6 +34,9 @@ const INTERRUPTED_AFTER_MS: i64 = 2 * 20_000;
 pub struct Messaging {
     store: Arc<Store>,
     sandbox: Arc<SandboxHost>,
+    /// Accounts on the embedded sandbox whose webhook was registered since it started here (it
+    /// forgets registrations when its process ends).
+    registered_here: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Messaging {
@@ -44,7 +47,7 @@ impl Messaging {
         if settled > 0 {
             tracing::warn!(settled, "sends interrupted by a stop are now marked uncertain");
         }
-        Ok(Messaging { store, sandbox })
+        Ok(Messaging { store, sandbox, registered_here: Default::default() })
     }
 
     /// The store it works on.
@@ -94,9 +97,10 @@ impl Messaging {
 
     /// The hook URL providers post this account's statuses and inbound messages to.
     fn hook_url(&self, account_id: &str) -> Result<Secret> {
-        let channel = self.store.relay_channel()?.ok_or_else(|| {
-            Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into())
-        })?;
+        let channel = self
+            .store
+            .relay_channel()?
+            .ok_or_else(|| Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into()))?;
         Ok(Secret::new(format!("{}{}{account_id}", channel.hook_url.expose(), super::webhook::CA_MESSAGES_PATH)))
     }
 
@@ -108,7 +112,10 @@ impl Messaging {
             Err(e) => Err(e),
         };
         match result {
-            Ok(()) => self.store.record_webhook_registered(account_id, &sha256(hook.expose()))?,
+            Ok(()) => {
+                self.store.record_webhook_registered(account_id, &sha256(hook.expose()))?;
+                self.registered_here().insert(account_id.to_owned());
+            }
             Err(e) => {
                 self.store.record_webhook_error(account_id, &e.to_string())?;
                 return Err(e);
@@ -117,25 +124,38 @@ impl Messaging {
         self.health(account_id).await
     }
 
-    /// Registers the hook of every account that needs it: never registered, registered with an
-    /// older hook URL (a relay switch), or on an embedded sandbox this process just started
-    /// (it remembers nothing across restarts). Failures are recorded per account, not raised.
+    /// Registers the hook of every account that needs it (see [`Messaging::ensure_webhook`]).
+    /// Failures are recorded per account, not raised.
     pub async fn ensure_webhooks(&self) -> Result<()> {
         for account in self.store.list_accounts()? {
-            if !supports_messaging(account.provider) {
-                continue;
-            }
-            let Ok(hook) = self.hook_url(&account.id) else { return Ok(()) };
-            let embedded = account.provider == ProviderKind::Sandbox || account.base_url == EMBEDDED_SANDBOX_URL;
-            let current = self.store.registered_webhook_sha(&account.id)?.as_deref() == Some(sha256(hook.expose()).as_str());
-            if current && !(embedded && self.sandbox.hosted_here().await) {
-                continue;
-            }
-            if let Err(e) = self.register_webhook(&account.id).await {
-                tracing::warn!(account = %account.id, "webhook registration failed: {e}");
+            if supports_messaging(account.provider) {
+                self.ensure_webhook(&account.id).await;
             }
         }
         Ok(())
+    }
+
+    /// Registers account `account_id`'s hook if it needs it: never registered, registered with an
+    /// older hook URL (a relay switch), or on an embedded sandbox that started in this process
+    /// (it remembers nothing across restarts). Sends and syncs call it first, so statuses always
+    /// have somewhere to go. A failure is recorded in the account's health.
+    pub async fn ensure_webhook(&self, account_id: &str) {
+        let Ok(account) = self.store.account(account_id) else { return };
+        let Ok(hook) = self.hook_url(account_id) else { return };
+        let embedded = account.provider == ProviderKind::Sandbox || account.base_url == EMBEDDED_SANDBOX_URL;
+        let current = self.store.registered_webhook_sha(account_id).ok().flatten().as_deref()
+            == Some(sha256(hook.expose()).as_str());
+        let forgotten = embedded && self.sandbox.hosted_here().await && !self.registered_here().contains(account_id);
+        if current && !forgotten {
+            return;
+        }
+        if let Err(e) = self.register_webhook(account_id).await {
+            tracing::warn!(account = %account_id, "webhook registration failed: {e}");
+        }
+    }
+
+    fn registered_here(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.registered_here.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Account `account_id`'s messaging health.
@@ -148,6 +168,7 @@ impl Messaging {
 
     /// Fetches account `account_id`'s templates (`POST /getHSM`) and replaces its cache.
     pub async fn sync_templates(&self, account_id: &str) -> Result<TemplateSync> {
+        self.ensure_webhook(account_id).await;
         let listed = match self.client(account_id).await {
             Ok(api) => api.templates().await,
             Err(e) => Err(e),
@@ -259,6 +280,7 @@ impl Messaging {
 
     /// Writes `m` as pending, calls the provider, writes the answer.
     async fn deliver(&self, api: &dyn MessagingApi, m: &NewMessage<'_>) -> Result<MessageView> {
+        self.ensure_webhook(m.account_id).await;
         let id = self.store.insert_pending(m)?;
         let message = match m.kind {
             MessageKind::Text => Outbound::Text { text: m.payload },
@@ -269,7 +291,9 @@ impl Messaging {
         match api.send(m.to, message).await {
             Ok(receipt) => self.store.mark_submitted(&id, &receipt)?,
             Err(SendError::NotAccepted(e)) => self.store.mark_not_submitted(&id, None, &e.to_string())?,
-            Err(SendError::RateLimited { error, .. }) => self.store.mark_not_submitted(&id, Some(429), &error.to_string())?,
+            Err(SendError::RateLimited { error, .. }) => {
+                self.store.mark_not_submitted(&id, Some(429), &error.to_string())?
+            }
             Err(SendError::Uncertain(e)) => self.store.mark_uncertain(&id, &e.to_string())?,
         }
         self.store.message(&id)

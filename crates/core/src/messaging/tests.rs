@@ -150,7 +150,13 @@ fn events_that_do_not_fit_are_refused_and_kept_with_the_reason() {
     assert!(matches!(outcome, Outcome::Rejected(ref r) if r.contains("payload.id")), "{outcome:?}");
     let kept: i64 = w
         .store
-        .with_tx(|tx| Ok(tx.query_row("SELECT count(*) FROM webhook_events WHERE outcome = 'rejected' AND length(body) > 0", [], |r| r.get(0))?))
+        .with_tx(|tx| {
+            Ok(tx.query_row(
+                "SELECT count(*) FROM webhook_events WHERE outcome = 'rejected' AND length(body) > 0",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .unwrap();
     assert_eq!(kept, 2);
     let (outcome, _) = w.post_to("/chatarchitect/messages/no-such-account", &status_event("m-1", "read", 5, TO));

@@ -39,7 +39,11 @@ pub(crate) fn apply(
     body: &[u8],
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
-    let exists = tx.query_row("SELECT 1 FROM accounts WHERE id = ?1", [account_id], |_| Ok(())).optional()?.is_some();
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
+        .query_row([account_id], |_| Ok(()))
+        .optional()?
+        .is_some();
     if !exists {
         return Ok(Outcome::Unmatched(format!("messaging webhook for account {account_id}, which no longer exists")));
     }
@@ -53,11 +57,11 @@ pub(crate) fn apply(
         WebhookEvent::Other { .. } => Outcome::Applied,
     };
     if outcome != Outcome::Duplicate {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO account_messaging (account_id, last_event_at) VALUES (?1, ?2)
              ON CONFLICT (account_id) DO UPDATE SET last_event_at = excluded.last_event_at",
-            params![account_id, now_ms()],
-        )?;
+        )?
+        .execute(params![account_id, now_ms()])?;
         changes.push(Change::Health { account_id: account_id.to_owned() });
     }
     Ok(outcome)
@@ -83,12 +87,11 @@ fn apply_status(
         }
     }
     let repeat = tx
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM message_events WHERE message_id = ?1 AND status = ?2 AND at = ?3
                AND coalesce(code, -1) = coalesce(?4, -1) AND webhook_seq IS NOT NULL",
-            params![message_id, r.status, r.at_ms, r.code],
-            |_| Ok(()),
-        )
+        )?
+        .query_row(params![message_id, r.status, r.at_ms, r.code], |_| Ok(()))
         .optional()?
         .is_some();
     if repeat {
@@ -142,26 +145,26 @@ fn insert_event(
     advanced: bool,
     note: Option<&str>,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO message_events (message_id, account_id, webhook_seq, status, at, received_at, code, reason,
                                      advanced, provider_ref, gs_id, destination, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            message_id,
-            account_id,
-            seq as i64,
-            r.status,
-            r.at_ms,
-            now_ms(),
-            r.code,
-            r.reason,
-            advanced,
-            r.id,
-            r.gs_id,
-            r.destination,
-            note
-        ],
-    )?;
+    )?
+    .execute(params![
+        message_id,
+        account_id,
+        seq as i64,
+        r.status,
+        r.at_ms,
+        now_ms(),
+        r.code,
+        r.reason,
+        advanced,
+        r.id,
+        r.gs_id,
+        r.destination,
+        note
+    ])?;
     Ok(())
 }
 

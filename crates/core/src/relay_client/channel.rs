@@ -49,6 +49,32 @@ pub struct RelayChannel {
     pub port: Option<u16>,
 }
 
+/// A streamed event after opening its sealed envelope: the request, or why it could not be
+/// opened (wrong key, tampered) — recorded as unreadable so one bad event cannot stall the stream.
+#[derive(Debug)]
+pub struct OpenedEvent {
+    /// The relay's seq.
+    pub seq: u64,
+    /// The captured request.
+    pub request: std::result::Result<wadesk_relay_protocol::CapturedRequest, String>,
+}
+
+/// Opens `events` (X25519 sealed boxes: the costly part of applying one). Large batches are
+/// split over two threads, the cores these machines have.
+pub fn open_events(keys: &ChannelKeys, events: &[StoredEvent]) -> Vec<OpenedEvent> {
+    let one = |e: &StoredEvent| OpenedEvent { seq: e.seq, request: open(keys, &e.sealed).map_err(|e| e.to_string()) };
+    if events.len() < 32 {
+        return events.iter().map(one).collect();
+    }
+    let (a, b) = events.split_at(events.len() / 2);
+    std::thread::scope(|s| {
+        let second = s.spawn(|| b.iter().map(one).collect::<Vec<_>>());
+        let mut out: Vec<OpenedEvent> = a.iter().map(one).collect();
+        out.extend(second.join().unwrap_or_default());
+        out
+    })
+}
+
 impl Store {
     /// The install's relay channel, if one was set up.
     pub fn relay_channel(&self) -> Result<Option<RelayChannel>> {
@@ -124,33 +150,56 @@ impl Store {
     /// Opens, dispatches and records one streamed event and moves the cursor, in one transaction.
     /// Returns `None` when the event was applied before (seq at or below the cursor): ack it again.
     pub fn apply_relay_event(&self, keys: &ChannelKeys, event: &StoredEvent) -> Result<Option<Outcome>> {
+        Ok(self.apply_relay_events(keys, std::slice::from_ref(event))?.pop().flatten())
+    }
+
+    /// Opens and applies streamed events in order in ONE transaction (see [`Store::apply_opened`]).
+    pub fn apply_relay_events(&self, keys: &ChannelKeys, events: &[StoredEvent]) -> Result<Vec<Option<Outcome>>> {
+        self.apply_opened(open_events(keys, events))
+    }
+
+    /// Applies opened events in order in ONE transaction (group commit: the frames that had
+    /// already arrived), moving the cursor to the last one. All or nothing: a database error rolls
+    /// every one back and the stream delivers them again. One outcome per event, `None` for an
+    /// event applied before (seq at or below the cursor). Changes are announced after the commit.
+    /// Opening is done before, outside the writer lock: the crypto never holds up other writes.
+    pub fn apply_opened(&self, events: Vec<OpenedEvent>) -> Result<Vec<Option<Outcome>>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let cursor: i64 = tx
+        let mut cursor: i64 = tx
             .query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NotFound("relay channel".into()))?;
-        // A relay never issues a seq of 2^63 or more (SQL integers are i64); a cast would wrap it
-        // below the cursor and skip it silently. Refuse it: the stream errors visibly instead.
-        let seq = i64::try_from(event.seq)
-            .map_err(|_| Error::Relay(format!("the relay sent event seq {}, which no relay issues", event.seq)))?;
-        if seq <= cursor {
-            return Ok(None);
-        }
+        let start = cursor;
         let mut changes = Vec::new();
-        let outcome = match open(keys, &event.sealed) {
-            Ok(req) => webhooks::dispatch(&tx, event.seq, &req, &mut changes)?,
-            Err(e) => {
-                tracing::warn!(seq = event.seq, "relay event rejected: {e}");
-                webhooks::record_unreadable(&tx, event.seq, &e.to_string())?;
-                Outcome::Rejected(e.to_string())
+        let mut outcomes = Vec::with_capacity(events.len());
+        for event in events {
+            // A relay never issues a seq of 2^63 or more (SQL integers are i64); a cast would wrap
+            // it below the cursor and skip it silently. Refuse it: the stream errors visibly instead.
+            let seq = i64::try_from(event.seq)
+                .map_err(|_| Error::Relay(format!("the relay sent event seq {}, which no relay issues", event.seq)))?;
+            if seq <= cursor {
+                outcomes.push(None);
+                continue;
             }
-        };
-        tx.execute("UPDATE relay_channel SET cursor = ?1 WHERE id = 1", [seq])?;
+            let outcome = match event.request {
+                Ok(req) => webhooks::dispatch(&tx, event.seq, &req, &mut changes)?,
+                Err(e) => {
+                    tracing::warn!(seq = event.seq, "relay event rejected: {e}");
+                    webhooks::record_unreadable(&tx, event.seq, &e)?;
+                    Outcome::Rejected(e)
+                }
+            };
+            cursor = seq;
+            outcomes.push(Some(outcome));
+        }
+        if cursor != start {
+            tx.prepare_cached("UPDATE relay_channel SET cursor = ?1 WHERE id = 1")?.execute([cursor])?;
+        }
         tx.commit()?;
         drop(conn);
         self.announce(changes);
-        Ok(Some(outcome))
+        Ok(outcomes)
     }
 
     /// When the self-test event with `nonce` was received by the relay (ms), if it has arrived.

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use ts_rs::TS;
-use wadesk_relay_protocol::{ChannelKeys, ClientFrame, ServerFrame, STREAM_PATH};
+use wadesk_relay_protocol::{ChannelKeys, ClientFrame, ServerFrame, StoredEvent, STREAM_PATH};
 
 use crate::secret::Secret;
 use crate::store::{now_ms, Store};
@@ -152,39 +152,47 @@ async fn session(
                 let Some(frame) = frame else { return Err("the relay closed the stream".into()) };
                 last_heard = tokio::time::Instant::now();
                 let Message::Binary(bytes) = frame.map_err(|e| e.to_string())? else { continue };
-                match ServerFrame::decode(&bytes).map_err(|e| e.to_string())? {
-                    ServerFrame::Event(event) => {
-                        let seq = event.seq;
-                        let keys = ChannelKeys::from_secret_bytes(endpoint.keys.secret_bytes());
-                        let applied = blocking(store, move |s| s.apply_relay_event(&keys, &event)).await?;
-                        if let Some(hold) = hold_ack {
-                            tokio::time::sleep(hold).await;
-                        }
-                        ws.send(Message::Binary(ClientFrame::Ack { seq }.encode().into())).await.map_err(|e| e.to_string())?;
-                        status.send_modify(|s| {
-                            s.cursor = seq;
-                            s.backlog = s.backlog.saturating_sub(1);
-                            if applied.is_some() {
-                                s.last_event_at = Some(now_ms());
-                            }
-                        });
+                let mut frame = ServerFrame::decode(&bytes).map_err(|e| e.to_string())?;
+                if let ServerFrame::Event(event) = frame {
+                    // Group commit: apply with this event every frame that has already arrived.
+                    let (batch, next) = drain_ready(&mut ws, event);
+                    let last = batch.last().map_or(0, |e| e.seq);
+                    let count = batch.len() as u64;
+                    let keys = ChannelKeys::from_secret_bytes(endpoint.keys.secret_bytes());
+                    let applied = blocking(store, move |s| s.apply_relay_events(&keys, &batch)).await?;
+                    if let Some(hold) = hold_ack {
+                        tokio::time::sleep(hold).await;
                     }
-                    ServerFrame::CaughtUp { head } => {
-                        // Ack the local cursor again: an event committed here whose ack was lost
-                        // (a crash between commit and ack) is not re-sent, so this is the relay's
-                        // only way to learn it was applied. Acks are cumulative and idempotent.
-                        let cursor = status.borrow().cursor;
-                        if cursor > 0 {
-                            ws.send(Message::Binary(ClientFrame::Ack { seq: cursor }.encode().into()))
-                                .await
-                                .map_err(|e| e.to_string())?;
+                    // Acks are cumulative: one for the last event acks the whole batch.
+                    ws.send(Message::Binary(ClientFrame::Ack { seq: last }.encode().into())).await.map_err(|e| e.to_string())?;
+                    status.send_modify(|s| {
+                        s.cursor = last;
+                        s.backlog = s.backlog.saturating_sub(count);
+                        if applied.iter().any(Option::is_some) {
+                            s.last_event_at = Some(now_ms());
                         }
-                        status.send_modify(|s| {
-                            s.backlog = 0;
-                            s.caught_up = true;
-                            s.cursor = s.cursor.max(head);
-                        });
+                    });
+                    match next {
+                        Next::Frame(f) => frame = f,
+                        Next::Nothing => continue,
+                        Next::Ended(why) => return Err(why),
                     }
+                }
+                if let ServerFrame::CaughtUp { head } = frame {
+                    // Ack the local cursor again: an event committed here whose ack was lost
+                    // (a crash between commit and ack) is not re-sent, so this is the relay's
+                    // only way to learn it was applied. Acks are cumulative and idempotent.
+                    let cursor = status.borrow().cursor;
+                    if cursor > 0 {
+                        ws.send(Message::Binary(ClientFrame::Ack { seq: cursor }.encode().into()))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    status.send_modify(|s| {
+                        s.backlog = 0;
+                        s.caught_up = true;
+                        s.cursor = s.cursor.max(head);
+                    });
                 }
             }
             _ = ping.tick() => {
@@ -199,6 +207,44 @@ async fn session(
             }
         }
     }
+}
+
+/// Most events applied in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// What followed the events a batch took.
+enum Next {
+    /// Nothing more had arrived.
+    Nothing,
+    /// A frame that is not an event (handled after the batch).
+    Frame(ServerFrame),
+    /// The stream failed or closed (after the batch is applied).
+    Ended(String),
+}
+
+/// `first` plus every event frame that has already arrived, up to [`MAX_BATCH`], without
+/// waiting; and what stopped the draining.
+fn drain_ready<S>(ws: &mut S, first: StoredEvent) -> (Vec<StoredEvent>, Next)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    use futures_util::FutureExt;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match ws.next().now_or_never() {
+            None => return (batch, Next::Nothing),
+            Some(None) => return (batch, Next::Ended("the relay closed the stream".into())),
+            Some(Some(Err(e))) => return (batch, Next::Ended(e.to_string())),
+            Some(Some(Ok(Message::Binary(bytes)))) => match ServerFrame::decode(&bytes) {
+                Ok(ServerFrame::Event(e)) => batch.push(e),
+                Ok(other) => return (batch, Next::Frame(other)),
+                Err(e) => return (batch, Next::Ended(e.to_string())),
+            },
+            // Pings are answered by the WebSocket layer; nothing to apply.
+            Some(Some(Ok(_))) => {}
+        }
+    }
+    (batch, Next::Nothing)
 }
 
 /// Why the stream did not open, for `last_error`. A relay that answers instead of upgrading (a bad

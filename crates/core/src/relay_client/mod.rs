@@ -12,7 +12,7 @@ mod connection;
 mod embedded;
 mod service;
 
-pub use channel::{RelayChannel, RelayMode};
+pub use channel::{open_events, OpenedEvent, RelayChannel, RelayMode};
 pub use connection::{ConnectionState, RelayStatus};
 pub use embedded::EmbeddedRelay;
 pub use service::{use_remote, RelayService, SelfTestResult};

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ts_rs::TS;
+use wadesk_core::messaging::{
+    Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText,
+};
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
 use wadesk_core::relay_client::{RelayStatus, SelfTestResult};
-use wadesk_core::messaging::{Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText};
 use wadesk_core::templates::{TemplateSync, TemplateView};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
 

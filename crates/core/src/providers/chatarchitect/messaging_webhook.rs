@@ -143,7 +143,10 @@ mod tests {
             "payload":{"id":"ABEGkYaYVSEEAhAL3SLAWwHKeKrt6s3FKB0c","source":"421233221242","type":"text",
             "payload":{"text":"Hi"},"sender":{"phone":"421233221242","name":"Jana"}}}"#;
         let WebhookEvent::Inbound(m) = parse(body).unwrap() else { panic!("not inbound") };
-        assert_eq!((m.id.as_str(), m.source.as_str(), m.message_type.as_str()), ("ABEGkYaYVSEEAhAL3SLAWwHKeKrt6s3FKB0c", "421233221242", "text"));
+        assert_eq!(
+            (m.id.as_str(), m.source.as_str(), m.message_type.as_str()),
+            ("ABEGkYaYVSEEAhAL3SLAWwHKeKrt6s3FKB0c", "421233221242", "text")
+        );
         assert_eq!(m.text.as_deref(), Some("Hi"));
         assert_eq!(m.sender_name.as_deref(), Some("Jana"));
         let gs = br#"{"timestamp":1,"type":"message-event","payload":{"id":"gBEGkY","gsId":"m-1","type":"read","destination":"421233221242"}}"#;
@@ -159,8 +162,14 @@ mod tests {
             (br#"{"type":"message-event","payload":{}}"#, "timestamp"),
             (br#"{"type":"message-event","timestamp":1}"#, "payload:"),
             (br#"{"type":"message-event","timestamp":1,"payload":{"type":"sent"}}"#, "payload.id: missing"),
-            (br#"{"type":"message-event","timestamp":1,"payload":{"id":"a b","type":"sent"}}"#, "payload.id: not an id"),
-            (br#"{"type":"message","timestamp":1,"payload":{"id":"x","source":"abc","type":"text","payload":{}}}"#, "payload.source"),
+            (
+                br#"{"type":"message-event","timestamp":1,"payload":{"id":"a b","type":"sent"}}"#,
+                "payload.id: not an id",
+            ),
+            (
+                br#"{"type":"message","timestamp":1,"payload":{"id":"x","source":"abc","type":"text","payload":{}}}"#,
+                "payload.source",
+            ),
         ];
         for (body, want) in cases {
             let err = parse(body).unwrap_err();

@@ -20,6 +20,17 @@ fn main() {
         "registration_settings",
         "registration_use_partner",
         "registration_use_sandbox",
+        "templates_list",
+        "templates_sync",
+        "messaging_health",
+        "webhook_register",
+        "messaging_set_number",
+        "send_text",
+        "send_template",
+        "message_retry",
+        "history_page",
+        "message_detail",
+        "history_export_csv",
     ])))
     .expect("tauri build script failed");
 }

@@ -42,6 +42,7 @@ async fn a_template_send_ticks_to_read_live_and_a_number_not_opted_in_shows_the_
 
     // Templates: a fresh install lists the sandbox's catalogue with no setup.
     click(c, "[data-testid=nav-templates]").await;
+    screenshot(c, "templates-opening.png").await;
     let row = format!("[data-testid=template-row][data-template-id='{SEED_TEMPLATE}']");
     wait(c, &row).await;
     let rows = c.find_all(Locator::Css("[data-testid=template-row]")).await.unwrap();
@@ -68,7 +69,7 @@ async fn a_template_send_ticks_to_read_live_and_a_number_not_opted_in_shows_the_
     wait(c, "[data-testid=message-detail]").await;
     until_attr(c, "[data-testid=history-row]", "data-status", "read").await;
     let timeline = wait(c, "[data-testid=message-timeline]").await.text().await.unwrap().to_lowercase();
-    for step in ["submitted", "sent", "delivered", "read"] {
+    for step in ["accepted", "sent", "delivered", "read"] {
         assert!(timeline.contains(step), "timeline shows {step}: {timeline}");
     }
     screenshot(c, "history-read.png").await;
@@ -86,13 +87,29 @@ async fn a_template_send_ticks_to_read_live_and_a_number_not_opted_in_shows_the_
     wait(c, "[data-testid=message-detail]").await;
     let failed_row = "[data-testid=history-row][data-status=failed]";
     until_attr(c, failed_row, "data-status", "failed").await;
-    let row_text = wait(c, failed_row).await.text().await.unwrap();
-    assert!(row_text.contains("User is not Opted in and Inactive"), "{row_text}");
+    let detail = wait(c, "[data-testid=message-detail]").await.text().await.unwrap();
+    assert!(detail.contains("1008") && detail.contains("User is not Opted in and Inactive"), "{detail}");
     let explanation = wait(c, "[data-testid=detail-failure-explanation]").await.text().await.unwrap();
     assert!(explanation.to_lowercase().contains("opted in"), "{explanation}");
     screenshot(c, "history-failed.png").await;
+    c.set_window_size(1600, 1000).await.unwrap();
+    screenshot(c, "history-failed-1600.png").await;
+    // Esc closes the detail; the row itself names the reason.
+    c.active_element().await.unwrap().send_keys("\u{e00c}").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.find(Locator::Css("[data-testid=message-detail]")).await.is_ok() {
+        assert!(Instant::now() < deadline, "Esc did not close the detail panel");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait(c, failed_row).await;
+    let row_html = c
+        .execute("return document.querySelector(arguments[0]).outerHTML", vec![serde_json::json!(failed_row)])
+        .await
+        .unwrap();
+    let row_html = row_html.as_str().unwrap_or_default().to_owned();
+    assert!(row_html.contains("User is not Opted in and Inactive"), "{row_html}");
     c.set_window_size(900, 700).await.unwrap();
-    screenshot(c, "history-failed-900.png").await;
+    screenshot(c, "history-900.png").await;
 
     // Export: the file lands in the install's Downloads folder and holds both messages.
     click(c, "#history-export").await;

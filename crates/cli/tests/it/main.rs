@@ -7,7 +7,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-const PASS: &str = "cli test passphrase";
+pub(crate) const PASS: &str = "cli test passphrase";
 
 fn wadesk(data: &Path) -> Command {
     let mut cmd = Command::cargo_bin("wadesk").unwrap();
@@ -196,4 +196,5 @@ fn use_remote_refuses_plain_http_to_other_hosts_and_unreachable_relays_exit_8() 
 }
 
 mod hardening;
+mod messaging;
 mod register;

@@ -150,7 +150,8 @@ impl Messaging {
             return;
         }
         if let Err(e) = self.register_webhook(account_id).await {
-            tracing::warn!(account = %account_id, "webhook registration failed: {e}");
+            // Recorded in the account's health, which the app shows; a log line would only repeat it.
+            tracing::debug!(account = %account_id, "webhook registration failed: {e}");
         }
     }
 

@@ -29,7 +29,7 @@ fn main() {
         let code = e.code();
         let api = ApiError::from(e);
         if json {
-            eprintln!("{}", serde_json::to_string(&api).unwrap_or_else(|_| format!("{{\"code\":\"internal\"}}")));
+            eprintln!("{}", serde_json::to_string(&api).unwrap_or_else(|_| r#"{"code":"internal"}"#.to_owned()));
         } else {
             eprintln!("wadesk: {}", api.message);
         }

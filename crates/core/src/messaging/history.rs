@@ -247,6 +247,15 @@ pub fn utc(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Where exports go: `$WADESK_EXPORT_DIR` when set (tests), else the user's Downloads folder,
+/// else the home folder.
+pub fn export_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("WADESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        return dir.into();
+    }
+    dirs::download_dir().or_else(dirs::home_dir).unwrap_or_else(|| std::path::PathBuf::from("."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,13 +272,4 @@ mod tests {
         assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(csv_safe("Hello"), "Hello");
     }
-}
-
-/// Where exports go: `$WADESK_EXPORT_DIR` when set (tests), else the user's Downloads folder,
-/// else the home folder.
-pub fn export_dir() -> std::path::PathBuf {
-    if let Some(dir) = std::env::var_os("WADESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
-        return dir.into();
-    }
-    dirs::download_dir().or_else(dirs::home_dir).unwrap_or_else(|| std::path::PathBuf::from("."))
 }

@@ -160,7 +160,9 @@ fn local_event(tx: &Transaction<'_>, id: &str, e: &LocalEvent<'_>) -> Result<()>
 
 /// Attaches events that named `provider_id` before message `id` knew it, and applies them.
 fn adopt_orphans(tx: &Transaction<'_>, account_id: &str, id: &str, provider_id: &str) -> Result<()> {
-    let orphans: Vec<(i64, String, Option<i64>, Option<String>, String, Option<String>)> = {
+    /// (event id, status word, code, reason, id it named, gsId it named)
+    type Orphan = (i64, String, Option<i64>, Option<String>, String, Option<String>);
+    let orphans: Vec<Orphan> = {
         let mut stmt = tx.prepare(
             "SELECT id, status, code, reason, provider_ref, gs_id FROM message_events
              WHERE message_id IS NULL AND account_id = ?1 AND (provider_ref = ?2 OR gs_id = ?2) ORDER BY id",

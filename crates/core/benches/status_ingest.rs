@@ -58,9 +58,10 @@ fn events(keys: &ChannelKeys, account_id: &str, messages: usize) -> Vec<StoredEv
     out
 }
 
-/// Applies every event with transactions of `batch` events; returns events per second.
-fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messages: usize) -> f64 {
-    let store = Store::create_for_bench(&dir.join(format!("{label}-{batch}.db")), encrypted).expect("store");
+/// A new store with the SANDBOX account, a relay channel and `messages` submitted messages, and
+/// the sealed status events for them.
+fn prepared(path: &std::path::Path, encrypted: bool, messages: usize) -> (Store, ChannelKeys, Vec<StoredEvent>) {
+    let store = Store::create_for_bench(path, encrypted).expect("store");
     let account = store
         .add_account(NewAccount {
             provider: ProviderKind::Sandbox,
@@ -70,7 +71,6 @@ fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messag
         })
         .expect("account");
     let keys = ChannelKeys::generate();
-    let channel_keys = ChannelKeys::from_secret_bytes(keys.secret_bytes());
     store
         .save_relay_channel(&RelayChannel {
             mode: RelayMode::Remote,
@@ -78,12 +78,18 @@ fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messag
             channel_id: "bench".into(),
             hook_url: Secret::new("http://127.0.0.1:9/h/bench"),
             client_key: Secret::new("bench"),
-            keys: channel_keys,
+            keys: ChannelKeys::from_secret_bytes(keys.secret_bytes()),
             port: None,
         })
         .expect("channel");
     store.seed_submitted_for_bench(&account.id, TO, messages).expect("seed");
     let evs = events(&keys, &account.id, messages);
+    (store, keys, evs)
+}
+
+/// Applies every event with transactions of `batch` events; returns events per second.
+fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messages: usize) -> f64 {
+    let (store, keys, evs) = prepared(&dir.join(format!("{label}-{batch}.db")), encrypted, messages);
     // The store's share alone: envelopes opened beforehand, then applied batch by batch.
     let opened: Vec<Vec<OpenedEvent>> = evs.chunks(batch).map(|c| open_events(&keys, c)).collect();
     let started = Instant::now();
@@ -115,29 +121,7 @@ fn run(label: &str, encrypted: bool, batch: usize, dir: &std::path::Path, messag
 
 /// The whole desktop path: open each batch (two threads) and apply it, SQLCipher.
 fn full_path(dir: &std::path::Path, messages: usize, batch: usize) -> f64 {
-    let store = Store::create_for_bench(&dir.join(format!("full-{batch}.db")), true).expect("store");
-    let account = store
-        .add_account(NewAccount {
-            provider: ProviderKind::Sandbox,
-            display_name: "Bench".into(),
-            base_url: wadesk_core::providers::EMBEDDED_SANDBOX_URL.into(),
-            credentials: vec![],
-        })
-        .expect("account");
-    let keys = ChannelKeys::generate();
-    store
-        .save_relay_channel(&RelayChannel {
-            mode: RelayMode::Remote,
-            relay_url: "http://127.0.0.1:9".into(),
-            channel_id: "bench".into(),
-            hook_url: Secret::new("http://127.0.0.1:9/h/bench"),
-            client_key: Secret::new("bench"),
-            keys: ChannelKeys::from_secret_bytes(keys.secret_bytes()),
-            port: None,
-        })
-        .expect("channel");
-    store.seed_submitted_for_bench(&account.id, TO, messages).expect("seed");
-    let evs = events(&keys, &account.id, messages);
+    let (store, keys, evs) = prepared(&dir.join(format!("full-{batch}.db")), true, messages);
     let started = Instant::now();
     for chunk in evs.chunks(batch) {
         store.apply_relay_events(&keys, chunk).expect("apply");

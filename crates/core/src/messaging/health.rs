@@ -75,6 +75,16 @@ impl Store {
         Ok(())
     }
 
+    pub(crate) fn templates_synced_at(&self, account_id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT templates_synced_at FROM account_messaging WHERE account_id = ?1", [account_id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
     pub(crate) fn registered_webhook_sha(&self, account_id: &str) -> Result<Option<String>> {
         Ok(self
             .conn()?

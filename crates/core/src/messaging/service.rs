@@ -124,12 +124,21 @@ impl Messaging {
         self.health(account_id).await
     }
 
-    /// Registers the hook of every account that needs it (see [`Messaging::ensure_webhook`]).
+    /// Registers the hook of every account that needs it (see [`Messaging::ensure_webhook`]),
+    /// and syncs the templates of an account that never had them (a number just connected).
     /// Failures are recorded per account, not raised.
     pub async fn ensure_webhooks(&self) -> Result<()> {
         for account in self.store.list_accounts()? {
-            if supports_messaging(account.provider) {
-                self.ensure_webhook(&account.id).await;
+            if !supports_messaging(account.provider) {
+                continue;
+            }
+            self.ensure_webhook(&account.id).await;
+            let never_synced = self.store.templates_synced_at(&account.id)?.is_none();
+            let has_number = self.store.business_number(&account.id)?.is_some();
+            if never_synced && has_number {
+                if let Err(e) = self.sync_templates(&account.id).await {
+                    tracing::debug!(account = %account.id, "first template sync failed: {e}");
+                }
             }
         }
         Ok(())

@@ -92,10 +92,12 @@ impl Store {
             }
         }
         conn.busy_timeout(Duration::from_secs(5))?;
-        // A 16 MiB page cache: with SQLCipher every page read from disk is decrypted and its HMAC
-        // checked, so re-reading the hot b-tree pages of a busy webhook stream is most of its cost.
+        // Up to 64 MiB of page cache (filled only as pages are read): with SQLCipher every page read
+        // from disk is decrypted and its HMAC checked, and re-reading the hot b-tree pages of a busy
+        // webhook stream was most of its cost (status_ingest bench: 16.8k events/s at 16 MiB,
+        // 19.9k at 64 MiB, with 66,000 events over 20,000 messages).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
         )?;
         let mut conn = conn;
         migrations::apply(&mut conn)?;

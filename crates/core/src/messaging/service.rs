@@ -37,7 +37,13 @@ pub struct Messaging {
     /// Accounts on the embedded sandbox whose webhook was registered since it started here (it
     /// forgets registrations when its process ends).
     registered_here: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// When the last automatic registration of each account failed: retried at most once a
+    /// minute, so a provider that refuses it does not get a second call before every send.
+    failed_at: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
+
+/// How long an automatic webhook registration that failed is not tried again.
+const REGISTER_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Messaging {
     /// Messaging over `store`, sharing the embedded sandbox with registration. Sends a crashed
@@ -47,7 +53,7 @@ impl Messaging {
         if settled > 0 {
             tracing::warn!(settled, "sends interrupted by a stop are now marked uncertain");
         }
-        Ok(Messaging { store, sandbox, registered_here: Default::default() })
+        Ok(Messaging { store, sandbox, registered_here: Default::default(), failed_at: Default::default() })
     }
 
     /// The store it works on.
@@ -158,9 +164,23 @@ impl Messaging {
         if current && !forgotten {
             return;
         }
-        if let Err(e) = self.register_webhook(account_id).await {
-            // Recorded in the account's health, which the app shows; a log line would only repeat it.
-            tracing::debug!(account = %account_id, "webhook registration failed: {e}");
+        let failed_at = |m: &Messaging| {
+            m.failed_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(account_id).copied()
+        };
+        if failed_at(self).is_some_and(|at| at.elapsed() < REGISTER_RETRY_AFTER) {
+            return;
+        }
+        let result = self.register_webhook(account_id).await;
+        let mut failures = self.failed_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(_) => {
+                failures.remove(account_id);
+            }
+            Err(e) => {
+                failures.insert(account_id.to_owned(), std::time::Instant::now());
+                // Recorded in the account's health, which the app shows; a log line would only repeat it.
+                tracing::debug!(account = %account_id, "webhook registration failed: {e}");
+            }
         }
     }
 

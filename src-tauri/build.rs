@@ -20,6 +20,7 @@ fn main() {
         "registration_settings",
         "registration_use_partner",
         "registration_use_sandbox",
+        "account_check",
         "templates_list",
         "templates_sync",
         "messaging_health",

@@ -193,6 +193,11 @@ pub async fn accounts_list(state: State<'_, AppState>) -> CmdResult<Vec<AccountV
 pub async fn account_add(app: AppHandle, state: State<'_, AppState>, input: NewAccount) -> CmdResult<AccountView> {
     let store = state.store()?;
     let view = blocking(move || Ok(store.add_account(input)?)).await?;
+    // Say at once whether the provider accepts the credentials (its cheapest authenticated call).
+    let view = match crate::messaging::check_credentials(&app, &view.id).await {
+        Some(checked) => checked,
+        None => view,
+    };
     crate::messaging::webhooks_may_have_changed(&app).await;
     Ok(view)
 }

@@ -66,6 +66,7 @@ fn main() {
             registration::registration_settings,
             registration::registration_use_partner,
             registration::registration_use_sandbox,
+            messaging::account_check,
             messaging::templates_list,
             messaging::templates_sync,
             messaging::messaging_health,

@@ -11,7 +11,7 @@ use wadesk_core::messaging::{
     Change, HistoryFilter, HistoryPage, MessageDetail, MessageView, Messaging, MessagingHealth, SendTemplate, SendText,
 };
 use wadesk_core::templates::{TemplateSync, TemplateView};
-use wadesk_core::{ApiError, Error, Store};
+use wadesk_core::{AccountView, ApiError, Error, Store};
 
 use crate::commands::AppState;
 use crate::registration::RegistrationState;
@@ -78,6 +78,25 @@ pub async fn on_unlocked(app: &AppHandle) {
         }
         Err(e) => tracing::warn!("messaging could not start: {}", e.message),
     }
+}
+
+/// Checks an account's credentials with its provider, if messaging can start; `None` when it
+/// cannot (the account is then shown as not verified, with the reason from the next check).
+pub async fn check_credentials(app: &AppHandle, account_id: &str) -> Option<AccountView> {
+    let state = app.state::<AppState>();
+    let messaging = app.state::<MessagingState>().get(&state, &app.state::<RegistrationState>()).await.ok()?;
+    messaging.check_credentials(account_id).await.ok()
+}
+
+/// Checks the account's credentials with the provider now ("Check again").
+#[tauri::command]
+pub async fn account_check(
+    app: State<'_, AppState>,
+    reg: State<'_, RegistrationState>,
+    state: State<'_, MessagingState>,
+    id: String,
+) -> CmdResult<AccountView> {
+    Ok(state.get(&app, &reg).await?.check_credentials(&id).await?)
 }
 
 /// Registers webhooks again after something that may have changed them (an account added, a

@@ -48,6 +48,20 @@ pub struct MaskedCredential {
     pub masked: String,
 }
 
+/// Where an account stands with its provider, for the Accounts screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// The built-in simulator: nothing to check.
+    Sandbox,
+    /// The provider accepted the credentials at the last check.
+    Connected,
+    /// Never checked, or the check could not reach the provider (see `state_detail`).
+    NotVerified,
+    /// The provider refused the credentials at the last check.
+    Refused,
+}
+
 /// An account as the UI and CLI see it. Holds no secret.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AccountView {
@@ -66,6 +80,13 @@ pub struct AccountView {
     /// Creation time, milliseconds since the Unix epoch.
     #[ts(type = "number")]
     pub created_at: i64,
+    /// Where it stands with its provider.
+    pub state: AccountState,
+    /// When the credentials were last checked (ms), if ever.
+    #[ts(type = "number | null")]
+    pub checked_at: Option<i64>,
+    /// What the last check said, or what to do next; never a secret.
+    pub state_detail: Option<String>,
 }
 
 /// A validated new account.
@@ -198,13 +219,19 @@ impl Store {
         let conn = self.conn()?;
         let row = conn
             .query_row(
-                "SELECT provider, display_name, base_url, is_sandbox, created_at FROM accounts WHERE id = ?1",
+                "SELECT provider, display_name, base_url, is_sandbox, created_at, checked_at, check_ok, check_message
+                 FROM accounts WHERE id = ?1",
                 [id],
-                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+                        (r.get::<_, Option<i64>>(5)?, r.get::<_, Option<bool>>(6)?, r.get::<_, Option<String>>(7)?),
+                    ))
+                },
             )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("account {id}")))?;
-        let (provider, display_name, base_url, is_sandbox, created_at) = row;
+        let ((provider, display_name, base_url, is_sandbox, created_at), (checked_at, check_ok, check_message)) = row;
         let provider = ProviderKind::parse(&provider)
             .ok_or_else(|| Error::StoreCorrupt(format!("account {id} has unknown provider {provider:?}")))?;
         let mut stmt = conn.prepare("SELECT name, value FROM account_credentials WHERE account_id = ?1")?;
@@ -216,7 +243,28 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         let order = provider.credential_fields();
         credentials.sort_by_key(|c| order.iter().position(|f| *f == c.name));
-        Ok(AccountView { id: id.to_owned(), provider, display_name, base_url, is_sandbox, credentials, created_at })
+        let state = match (provider, check_ok) {
+            (ProviderKind::Sandbox, _) => AccountState::Sandbox,
+            (_, Some(true)) => AccountState::Connected,
+            (_, Some(false)) => AccountState::Refused,
+            (_, None) => AccountState::NotVerified,
+        };
+        let state_detail = match state {
+            AccountState::Sandbox => None,
+            _ => check_message.or_else(|| Some("The credentials have not been checked with the provider yet.".into())),
+        };
+        Ok(AccountView {
+            id: id.to_owned(),
+            provider,
+            display_name,
+            base_url,
+            is_sandbox,
+            credentials,
+            created_at,
+            state,
+            checked_at,
+            state_detail,
+        })
     }
 
     /// Finds an account by id, or by display name when exactly one account has it.
@@ -264,6 +312,19 @@ impl Store {
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("credential {name} of account {id}")))
+    }
+
+    /// Records the outcome of a credential check: `ok` `Some(true)` accepted, `Some(false)`
+    /// refused, `None` could not tell (unreachable, no connected number yet).
+    pub(crate) fn record_credential_check(&self, id: &str, ok: Option<bool>, message: &str) -> Result<()> {
+        let changed = self.conn()?.execute(
+            "UPDATE accounts SET checked_at = ?2, check_ok = ?3, check_message = ?4 WHERE id = ?1",
+            params![id, now_ms(), ok, message],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("account {id}")));
+        }
+        Ok(())
     }
 
     /// Inserts the SANDBOX account a new install starts with.

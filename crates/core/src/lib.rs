@@ -18,7 +18,7 @@ pub mod store;
 pub mod templates;
 pub mod webhooks;
 
-pub use accounts::{AccountView, CredentialInput, MaskedCredential, NewAccount};
+pub use accounts::{AccountState, AccountView, CredentialInput, MaskedCredential, NewAccount};
 pub use error::{ApiError, Error, ErrorCode, Result};
 pub use install::{Install, KeyChoice, KeySource, StoreState, StoreStatus};
 pub use providers::{ProviderInfo, ProviderKind};

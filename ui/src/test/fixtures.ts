@@ -29,6 +29,9 @@ export const SANDBOX_ACCOUNT: AccountView = {
   is_sandbox: true,
   credentials: [],
   created_at: 1_700_000_000,
+  state: "sandbox",
+  checked_at: null,
+  state_detail: null,
 };
 
 export const GUPSHUP_ACCOUNT: AccountView = {
@@ -42,6 +45,9 @@ export const GUPSHUP_ACCOUNT: AccountView = {
     { name: "app_name", masked: "••••desk" },
   ],
   created_at: 1_700_000_100,
+  state: "not_verified",
+  checked_at: null,
+  state_detail: "The credentials have not been checked with the provider yet.",
 };
 
 export function relayStatus(overrides: Partial<RelayStatus> = {}): RelayStatus {

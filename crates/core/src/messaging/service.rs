@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use super::destination;
 use super::record::NewMessage;
 use super::{MessageKind, MessageStatus, MessageView, MessagingHealth, SendTemplate, SendText};
-use crate::error::{Error, Result};
+use crate::accounts::{AccountState, AccountView};
+use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::chatarchitect::embedded_sandbox::SandboxHost;
 use crate::providers::chatarchitect::messaging::MessagingClient;
 use crate::providers::messaging::{MessagingApi, Outbound, SendError};
@@ -139,6 +140,9 @@ impl Messaging {
                 continue;
             }
             self.ensure_webhook(&account.id).await;
+            if account.state == AccountState::NotVerified && account.checked_at.is_none() {
+                self.check_credentials(&account.id).await?;
+            }
             let never_synced = self.store.templates_synced_at(&account.id)?.is_none();
             let has_number = self.store.business_number(&account.id)?.is_some();
             if never_synced && has_number {
@@ -186,6 +190,42 @@ impl Messaging {
 
     fn registered_here(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
         self.registered_here.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks the account's credentials with the provider's cheapest authenticated call (for
+    /// ChatArchitect `/getHSM`, which also refreshes the templates) and records what happened:
+    /// accepted, refused, or could not tell (unreachable, no connected number yet). Returns the
+    /// account as it now stands; the check's own failure is in its `state_detail`, not an error.
+    pub async fn check_credentials(&self, account_id: &str) -> Result<AccountView> {
+        let account = self.store.account(account_id)?;
+        if account.provider == ProviderKind::Sandbox {
+            return Ok(account);
+        }
+        let (ok, message) = if !supports_messaging(account.provider) {
+            (None, format!("Wadesk cannot check {} credentials yet.", account.provider.label()))
+        } else {
+            match self.client(account_id).await {
+                Err(Error::Field(field, _)) if field == "business_number" => (
+                    None,
+                    "Enter the WhatsApp number connected to this account (Settings), then check again.".to_owned(),
+                ),
+                Err(e) => (None, format!("Could not check: {e}")),
+                Ok(api) => match api.templates().await {
+                    Ok(list) => {
+                        self.store.replace_templates(account_id, &list)?;
+                        (Some(true), "The provider accepted the credentials.".to_owned())
+                    }
+                    Err(Error::Provider(ProviderFailure::Unauthorized, _)) => (
+                        Some(false),
+                        "The provider refused these credentials. Check the App ID and App secret, then save them again."
+                            .to_owned(),
+                    ),
+                    Err(e) => (None, format!("Could not check: {e}")),
+                },
+            }
+        };
+        self.store.record_credential_check(account_id, ok, &message)?;
+        self.store.account(account_id)
     }
 
     /// Account `account_id`'s messaging health.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_registration.sql")),
     (4, include_str!("migrations/0004_loopback_identity.sql")),
     (5, include_str!("migrations/0005_messaging.sql")),
+    (6, include_str!("migrations/0006_account_checks.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

@@ -296,3 +296,36 @@ async fn refused_credentials_and_rate_limits_are_not_submitted_with_the_reason()
     let accepted = statuses.iter().filter(|(s, _)| *s == MessageStatus::Submitted).count();
     assert_eq!(w.received_by(TO).await.len(), accepted, "a 429 sends nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_check_says_connected_refused_or_what_is_missing() {
+    use wadesk_core::AccountState;
+    let w = world().await;
+    let add = |name: &str, secret: &str| NewAccount {
+        provider: ProviderKind::Chatarchitect,
+        display_name: name.into(),
+        base_url: wadesk_core::providers::EMBEDDED_SANDBOX_URL.into(),
+        credentials: vec![
+            CredentialInput { name: "app_id".into(), value: wadesk_sandbox::SANDBOX_APP_ID.into() },
+            CredentialInput { name: "app_secret".into(), value: secret.into() },
+        ],
+    };
+    let good = w.store.add_account(add("Good", wadesk_sandbox::SANDBOX_APP_SECRET)).unwrap();
+    assert_eq!(good.state, AccountState::NotVerified);
+    let unchecked = w.messaging.check_credentials(&good.id).await.unwrap();
+    assert_eq!(unchecked.state, AccountState::NotVerified, "no connected number yet");
+    assert!(unchecked.state_detail.unwrap().contains("number"));
+    w.store.set_business_number(&good.id, "421900000001").unwrap();
+    let checked = w.messaging.check_credentials(&good.id).await.unwrap();
+    assert_eq!(checked.state, AccountState::Connected, "{:?}", checked.state_detail);
+    assert!(checked.checked_at.is_some());
+    assert!(!w.store.templates(&good.id).unwrap().is_empty(), "the check refreshed the templates");
+
+    let bad = w.store.add_account(add("Bad", "made-up-secret")).unwrap();
+    w.store.set_business_number(&bad.id, "421900000001").unwrap();
+    let refused = w.messaging.check_credentials(&bad.id).await.unwrap();
+    assert_eq!(refused.state, AccountState::Refused);
+    assert!(!refused.state_detail.unwrap().contains("made-up-secret"));
+    let sandbox = w.messaging.check_credentials(&w.sandbox_account).await.unwrap();
+    assert_eq!(sandbox.state, AccountState::Sandbox);
+}

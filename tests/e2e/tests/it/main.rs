@@ -5,6 +5,7 @@
 mod messaging;
 mod registration;
 mod relay;
+mod screens;
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FRAME_HEIGHT, readRegistrationMessage, stepAfter } from "./registrationHints";
+import { MAX_FRAME_HEIGHT, readRegistrationMessage, stepAfter, stepForStatus } from "./registrationHints";
 
 const HOST = "http://127.0.0.1:47011";
 const ID = "abc123def456ghi789jkl0";
@@ -44,16 +44,42 @@ describe("readRegistrationMessage", () => {
 });
 
 describe("stepAfter", () => {
-  it("moves forward on progress events and back to details on cancel", () => {
+  it("follows the page: phone_verified finishes phone and code, facebook_started opens Meta", () => {
     expect(stepAfter("phone", { event: "phone_verified" })).toBe("details");
+    expect(stepAfter("code", { event: "phone_verified" })).toBe("details");
     expect(stepAfter("details", { event: "facebook_started" })).toBe("meta");
+    expect(stepAfter("phone", { event: "facebook_started" })).toBe("meta");
     expect(stepAfter("meta", { event: "completed" })).toBe("done");
-    expect(stepAfter("meta", { event: "cancelled" })).toBe("details");
+  });
+
+  it("keeps the Meta step on a cancelled or failed Meta signup", () => {
+    expect(stepAfter("meta", { event: "cancelled" })).toBeNull();
+    expect(stepAfter("meta", { event: "failed", message: "no" })).toBeNull();
+    // A cancel seen before facebook_started (a replayed event) still means the page is at Meta.
+    expect(stepAfter("details", { event: "cancelled" })).toBe("meta");
   });
 
   it("never moves backwards on a late or repeated event", () => {
     expect(stepAfter("meta", { event: "phone_verified" })).toBeNull();
     expect(stepAfter("done", { event: "facebook_started" })).toBeNull();
+    expect(stepAfter("done", { event: "cancelled" })).toBeNull();
     expect(stepAfter("phone", { event: "ready" })).toBeNull();
+    expect(stepAfter("phone", { event: "failed" })).toBeNull();
+  });
+});
+
+describe("stepForStatus", () => {
+  it("maps the provider statuses to the page's steps", () => {
+    expect(stepForStatus("phone", "phone_code_sent")).toBe("code");
+    expect(stepForStatus("phone", "phone_verified")).toBe("details");
+    expect(stepForStatus("details", "form_completed")).toBe("meta");
+    expect(stepForStatus("details", "fb_started")).toBe("meta");
+    expect(stepForStatus("meta", "completed")).toBe("done");
+  });
+
+  it("never moves backwards and ignores expired", () => {
+    expect(stepForStatus("meta", "phone_verified")).toBeNull();
+    expect(stepForStatus("details", "started")).toBeNull();
+    expect(stepForStatus("code", "expired")).toBeNull();
   });
 });

@@ -9,6 +9,8 @@
  * Everything else is ignored. The result is a status hint, never a source of credentials.
  */
 
+import type { RegistrationStatus } from "../bindings/RegistrationStatus";
+
 export const REGISTRATION_MESSAGE_TYPE = "ca.whatsapp.registration";
 
 export const REGISTRATION_EVENTS = [
@@ -68,31 +70,61 @@ export function readRegistrationMessage(
   return { event: d.event };
 }
 
-/** The stepper's steps, in order. */
+/**
+ * The stepper's steps, in order: the registration page's four ("Step n of 4": phone, code, business
+ * details, Connect with Meta), then the app's own confirmation that the credentials arrived.
+ */
 export const STEPS = [
   { key: "phone", label: "Phone number" },
+  { key: "code", label: "Verification code" },
   { key: "details", label: "Business details" },
-  { key: "meta", label: "Meta signup" },
+  { key: "meta", label: "Connect with Meta" },
   { key: "done", label: "Connected" },
 ] as const;
 
 export type StepKey = (typeof STEPS)[number]["key"];
 
-/** The step a hint moves the stepper to (never backwards except on `cancelled`), or `null`. */
+const ORDER = STEPS.map((s) => s.key) as StepKey[];
+const at = (k: StepKey) => ORDER.indexOf(k);
+/** `target` if it is further than `current`, else `null`: the stepper never moves backwards. */
+const forward = (current: StepKey, target: StepKey) => (at(target) > at(current) ? target : null);
+
+/**
+ * The step a hint moves the stepper to, or `null`. It only moves forward: a cancelled or failed
+ * Meta signup leaves the page on its "Connect with Meta" step (with a button to try again), so the
+ * stepper stays there too.
+ */
 export function stepAfter(current: StepKey, hint: RegistrationHint): StepKey | null {
-  const order = STEPS.map((s) => s.key) as StepKey[];
-  const at = (k: StepKey) => order.indexOf(k);
-  const forward = (k: StepKey) => (at(k) > at(current) ? k : null);
   switch (hint.event) {
     case "phone_verified":
-      return forward("details");
+      // The phone and its code are done: the page shows the business details.
+      return forward(current, "details");
     case "facebook_started":
-      return forward("meta");
-    case "completed":
-      return forward("done");
     case "cancelled":
-      // Meta signup was closed: the user is back at the step that starts it.
-      return current === "meta" ? "details" : null;
+      // Cancelling is only possible in Meta signup, so it too means the page is at that step.
+      return forward(current, "meta");
+    case "completed":
+      return forward(current, "done");
+    default:
+      // `failed` can come from any step (a phone already registered): it moves nothing.
+      return null;
+  }
+}
+
+/** The step a provider status (from the core: start, "Check status", the poll) shows, or `null`. */
+export function stepForStatus(current: StepKey, status: RegistrationStatus): StepKey | null {
+  switch (status) {
+    case "started":
+      return forward(current, "phone");
+    case "phone_code_sent":
+      return forward(current, "code");
+    case "phone_verified":
+      return forward(current, "details");
+    case "form_completed":
+    case "fb_started":
+      return forward(current, "meta");
+    case "completed":
+      return forward(current, "done");
     default:
       return null;
   }

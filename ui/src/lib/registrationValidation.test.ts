@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hasErrors } from "./validation";
-import { validatePartnerSettings, validatePartnerToken, validateRegistrationUrl } from "./registrationValidation";
+import { partnerSettingsFieldError, validatePartnerSettings, validatePartnerToken, validateRegistrationUrl } from "./registrationValidation";
 
 describe("validateRegistrationUrl", () => {
   it.each([
@@ -80,5 +80,33 @@ describe("validatePartnerSettings", () => {
     const errors = validatePartnerSettings("http://reg.example", "short");
     expect(errors.url).toMatch(/Use https:\/\//);
     expect(errors.token).toMatch(/at least 8/);
+  });
+});
+
+describe("partnerSettingsFieldError", () => {
+  it("places the core's prefixed messages at their field, in plain words", () => {
+    expect(
+      partnerSettingsFieldError({ code: "invalid_input", message: "registration URL: must be the domain only, like https://registration.example" }),
+    ).toEqual({ url: "The registration URL must be the domain only, like https://registration.example." });
+    expect(
+      partnerSettingsFieldError({
+        code: "invalid_input",
+        message: "partner token: must be the token ChatArchitect gave you (one word, at least 8 characters)",
+      }),
+    ).toEqual({ token: "The partner token must be the token ChatArchitect gave you (one word, at least 8 characters)." });
+    expect(partnerSettingsFieldError({ code: "invalid_input", message: "registration URL: relative URL without a base" })).toEqual({
+      url: "The registration URL is not valid: relative URL without a base.",
+    });
+  });
+
+  it("uses the field the core names", () => {
+    expect(partnerSettingsFieldError({ code: "invalid_input", message: "Too long.", field: "partner_token" })).toEqual({
+      token: "The partner token is not valid: Too long.",
+    });
+  });
+
+  it("leaves other errors to the banner", () => {
+    expect(partnerSettingsFieldError({ code: "invalid_input", message: "something else" })).toBeNull();
+    expect(partnerSettingsFieldError({ code: "database", message: "registration URL: disk I/O error" })).toBeNull();
   });
 });

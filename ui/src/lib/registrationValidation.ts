@@ -5,6 +5,8 @@
  * authority (it also accepts the rest of 127.0.0.0/8 as loopback, which this form does not offer).
  */
 
+import type { ApiError } from "../bindings/ApiError";
+
 export const MIN_PARTNER_TOKEN_LENGTH = 8;
 
 /** Hosts where a plain http:// registration domain is allowed: a sandbox on this machine. */
@@ -62,4 +64,47 @@ export type PartnerSettingsErrors = { url?: string; token?: string };
 
 export function validatePartnerSettings(url: string, token: string): PartnerSettingsErrors {
   return { url: validateRegistrationUrl(url), token: validatePartnerToken(token) };
+}
+
+type CoreField = { key: keyof PartnerSettingsErrors; label: string };
+
+/** `ApiError.field` names the core may use for the two fields. */
+const CORE_FIELDS: Record<string, CoreField> = {
+  url: { key: "url", label: "registration URL" },
+  base_url: { key: "url", label: "registration URL" },
+  partner_base_url: { key: "url", label: "registration URL" },
+  registration_url: { key: "url", label: "registration URL" },
+  token: { key: "token", label: "partner token" },
+  partner_token: { key: "token", label: "partner token" },
+};
+
+/** Message prefixes the core uses when it names the field in the text ("registration URL: …"). */
+const CORE_PREFIXES: [string, CoreField][] = [
+  ["registration url:", { key: "url", label: "registration URL" }],
+  ["partner token:", { key: "token", label: "partner token" }],
+];
+
+function sentence(label: string, why: string): string {
+  const text = why.trim().replace(/[.\s]+$/u, "");
+  if (!text) return `Check the ${label}.`;
+  // "must start with https://…", "must not contain …": reads on after the field's name.
+  if (/^(must|is|has|should|cannot|can't)\b/iu.test(text)) return `The ${label} ${text}.`;
+  // Anything else (a URL parser's words) is the reason.
+  return `The ${label} is not valid: ${text}.`;
+}
+
+/**
+ * Places an error from the core at the field it is about, in plain words: by `field` when the core
+ * names one, else by the message's prefix. `null` when it is about neither field (it stays a banner).
+ */
+export function partnerSettingsFieldError(error: ApiError): PartnerSettingsErrors | null {
+  if (error.code !== "invalid_input") return null;
+  const message = error.message.trim();
+  const named = error.field ? CORE_FIELDS[error.field.toLowerCase()] : undefined;
+  const lower = message.toLowerCase();
+  const prefixed = CORE_PREFIXES.find(([prefix]) => lower.startsWith(prefix));
+  const target = named ?? prefixed?.[1];
+  if (!target) return null;
+  const why = prefixed && prefixed[1].key === target.key ? message.slice(prefixed[0].length) : message;
+  return { [target.key]: sentence(target.label, why) };
 }

@@ -132,7 +132,7 @@ describe("Registration settings: the partner form", () => {
     expect(document.getElementById("registration-use-sandbox")).toBeInTheDocument();
   });
 
-  it("keeps the mode when the core refuses, and still clears the token", async () => {
+  it("keeps the mode when the core refuses, shows why at the field, and still clears the token", async () => {
     const { onChanged, user } = renderSettings(SANDBOX, {
       registration_use_partner: () => {
         throw { code: "invalid_input", message: "registration URL: must be the domain only, like https://registration.example" };
@@ -144,13 +144,86 @@ describe("Registration settings: the partner form", () => {
     await user.type(input("partner-token"), TOKEN);
     await user.click(submit());
 
-    const error = await screen.findByTestId("error");
-    expect(error).toHaveAttribute("data-code", "invalid_input");
-    expect(error).toHaveTextContent("registration URL: must be the domain only");
+    const fieldError = await waitFor(() => document.getElementById("registration-url-error")!);
+    expect(fieldError).toHaveTextContent("The registration URL must be the domain only, like https://registration.example.");
+    expect(fieldError).not.toHaveTextContent("registration URL:");
+    expect(input("registration-url")).toHaveAttribute("aria-invalid", "true");
+    expect(input("registration-url")).toHaveFocus();
+    expect(screen.queryByTestId("error")).not.toBeInTheDocument();
     expect(screen.getByTestId("registration-mode")).toHaveTextContent(/^Sandbox/);
     expect(input("partner-token")).toHaveValue("");
     expect(input("registration-url")).toHaveValue("https://registration.example.com");
     expect(onChanged).not.toHaveBeenCalled();
+
+    // Editing the field takes the error away.
+    await user.type(input("registration-url"), "x");
+    expect(document.getElementById("registration-url-error")).not.toBeInTheDocument();
+    expect(input("registration-url")).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("puts an error the core gives for the token field at the token, and clears it on typing", async () => {
+    const { user } = renderSettings(SANDBOX, {
+      registration_use_partner: () => {
+        throw { code: "invalid_input", message: "must be the token ChatArchitect gave you", field: "partner_token" };
+      },
+    });
+    await mode();
+
+    await user.type(input("registration-url"), "https://registration.example.com");
+    await user.type(input("partner-token"), TOKEN);
+    await user.click(submit());
+
+    const fieldError = await waitFor(() => document.getElementById("partner-token-error")!);
+    expect(fieldError).toHaveTextContent("The partner token must be the token ChatArchitect gave you.");
+    expect(document.getElementById("registration-url-error")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("error")).not.toBeInTheDocument();
+
+    await user.type(input("partner-token"), "a");
+    expect(document.getElementById("partner-token-error")).not.toBeInTheDocument();
+  });
+
+  it("keeps other refusals as a banner", async () => {
+    const { user } = renderSettings(SANDBOX, {
+      registration_use_partner: () => {
+        throw { code: "database", message: "disk I/O error" };
+      },
+    });
+    await mode();
+
+    await user.type(input("registration-url"), "https://registration.example.com");
+    await user.type(input("partner-token"), TOKEN);
+    await user.click(submit());
+
+    expect(await screen.findByTestId("error")).toHaveAttribute("data-code", "database");
+    expect(document.getElementById("registration-url-error")).not.toBeInTheDocument();
+    expect(document.getElementById("partner-token-error")).not.toBeInTheDocument();
+  });
+
+  it("clears a client-side error when the field is edited", async () => {
+    const { user } = renderSettings(SANDBOX);
+    await mode();
+
+    await user.click(submit());
+    expect(document.getElementById("registration-url-error")).toBeInTheDocument();
+    expect(document.getElementById("partner-token-error")).toBeInTheDocument();
+
+    await user.type(input("partner-token"), "a");
+    expect(document.getElementById("partner-token-error")).not.toBeInTheDocument();
+    expect(document.getElementById("registration-url-error")).toBeInTheDocument();
+  });
+
+  it("can show and hide the token while typing it", async () => {
+    const { user } = renderSettings(SANDBOX);
+    await mode();
+    await user.type(input("partner-token"), TOKEN);
+
+    const toggle = screen.getByTestId("password-toggle");
+    expect(toggle).toHaveTextContent("Show");
+    await user.click(toggle);
+    expect(input("partner-token")).toHaveAttribute("type", "text");
+    expect(input("partner-token")).toHaveValue(TOKEN);
+    await user.click(toggle);
+    expect(input("partner-token")).toHaveAttribute("type", "password");
   });
 });
 

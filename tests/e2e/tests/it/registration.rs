@@ -196,7 +196,8 @@ async fn cancelled_and_failed_meta_signups_are_shown_and_can_be_retried() {
     meta_popup(c, "meta-cancel").await;
     let note = wait(c, "[data-testid=registration-note]").await.text().await.unwrap();
     assert!(note.contains("cancelled"), "{note}");
-    wait_attr(c, "[data-testid=registration-step][data-step=details]", "data-state", "current").await;
+    // A cancelled Meta signup keeps the user on the Meta step, as the registration page does.
+    wait_attr(c, "[data-testid=registration-step][data-step=meta]", "data-state", "current").await;
 
     meta_popup(c, "meta-fail").await;
     let deadline = Instant::now() + Duration::from_secs(20);

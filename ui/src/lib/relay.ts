@@ -1,5 +1,6 @@
 // Words for the relay's state, shared by the header pill and the panel.
 
+import type { AccountView } from "../bindings/AccountView";
 import type { ApiError } from "../bindings/ApiError";
 import type { ConnectionState } from "../bindings/ConnectionState";
 import type { RelayMode } from "../bindings/RelayMode";
@@ -13,17 +14,80 @@ export const STATE_LABELS: Record<ConnectionState, string> = {
   offline: "Offline",
 };
 
+/** What "webhooks" means to a shop admin; said once in every summary. */
+const WEBHOOKS = "Webhooks (delivery updates and customer replies)";
+
 export const STATE_SUMMARIES: Record<ConnectionState, string> = {
-  connected: "Webhooks reach this install as soon as the relay receives them.",
-  connecting: "Connecting to the relay. Webhooks wait safely at the relay until then.",
-  reconnecting: "The connection to the relay was lost. Wadesk retries on its own; webhooks wait safely at the relay.",
-  offline: "Not connected to the relay. Webhooks wait safely at the relay until Wadesk connects again.",
+  connected: `${WEBHOOKS} reach this computer as soon as the relay receives them.`,
+  connecting: `Connecting to the relay. ${WEBHOOKS} wait safely at the relay until then.`,
+  reconnecting: `The connection to the relay was lost. Wadesk retries on its own; ${WEBHOOKS.toLowerCase()} wait safely at the relay.`,
+  offline: `Not connected to the relay. ${WEBHOOKS} wait safely at the relay until Wadesk connects again.`,
 };
 
 export const MODE_LABELS: Record<RelayMode, string> = {
   embedded: "Embedded (runs inside Wadesk on this computer)",
   remote: "Remote (a Wadesk relay server)",
 };
+
+/**
+ * Whether a provider's webhooks can reach this install:
+ * - `remote`: through a remote relay, which providers can reach;
+ * - `local`: the embedded relay, and only the Sandbox uses it (the simulator runs here too);
+ * - `blocked`: the embedded relay on 127.0.0.1 while a real account exists: its provider cannot reach it;
+ * - `unknown`: the status or the accounts could not be read (yet).
+ */
+export type WebhookReach = "remote" | "local" | "blocked" | "unknown";
+
+export function webhookReach(status: RelayStatus | null, accounts: readonly AccountView[] | null): WebhookReach {
+  if (!status) return "unknown";
+  if (status.mode === "remote") return "remote";
+  if (!accounts) return "unknown";
+  return accounts.some((account) => !account.is_sandbox) ? "blocked" : "local";
+}
+
+export const UNREACHABLE_TITLE = "Your provider cannot reach this computer.";
+
+/** The panel's main words: in plain terms, whether webhooks reach this computer. */
+export function reachSummary(connection: ConnectionState, reach: WebhookReach): { title: string; text: string } {
+  if (reach === "blocked") {
+    return {
+      title: UNREACHABLE_TITLE,
+      text: "Wadesk's relay runs inside this app at 127.0.0.1, an address only this computer can reach, so delivery updates and customer replies for your real accounts do not arrive. Set up a remote relay to receive them.",
+    };
+  }
+  const title = STATE_LABELS[connection];
+  if (connection !== "connected") return { title, text: STATE_SUMMARIES[connection] };
+  if (reach === "remote") {
+    return {
+      title,
+      text: `${WEBHOOKS} reach this computer through your remote relay. Those that arrive while Wadesk is closed wait there until it opens.`,
+    };
+  }
+  if (reach === "local") {
+    return {
+      title,
+      text: `${WEBHOOKS} from the Sandbox reach this computer. The relay runs inside Wadesk, so a real provider will need a remote relay to reach you.`,
+    };
+  }
+  return { title, text: STATE_SUMMARIES.connected };
+}
+
+/** The pill's tooltip and accessible name. */
+export function indicatorText(
+  connection: ConnectionState,
+  reach: WebhookReach,
+  problem: string | null,
+  relayUrl: string | null,
+): { label: string; tooltip: string } {
+  const head = `Webhook relay: ${STATE_LABELS[connection]}`;
+  const lines: string[] = [];
+  if (reach === "blocked") lines.push(`${UNREACHABLE_TITLE} Set up a remote relay.`);
+  if (problem) lines.push(`Last error: ${problem}`);
+  return {
+    label: [head, ...lines].join(" "),
+    tooltip: lines.length > 0 ? [head, ...lines].join("\n") : `${head}${relayUrl ? ` (${relayUrl})` : ""}`,
+  };
+}
 
 /** What to do about the relay's last error, given where it runs. */
 export function nextStep(status: RelayStatus | null, loadError: ApiError | null): string {
@@ -54,4 +118,26 @@ export function describeRemoteFailure(error: ApiError): ErrorText {
     };
   }
   return describeError(error);
+}
+
+const URL_PREFIX = /^relay URL:\s*/i;
+
+/**
+ * Which remote-relay field a core error is about (`url` or `adminToken`), from `ApiError.field`
+ * or the core's "relay URL:" message prefix; null when it is about neither.
+ */
+export function remoteErrorField(error: ApiError): "url" | "adminToken" | null {
+  const field = error.field?.toLowerCase().replace(/[\s_-]/g, "");
+  if (field === "url" || field === "relayurl") return "url";
+  if (field === "admintoken" || field === "token") return "adminToken";
+  if (error.code === "invalid_input" && URL_PREFIX.test(error.message)) return "url";
+  return null;
+}
+
+/** The core's words for a field error, without the "relay URL:" prefix the field's label already says. */
+export function remoteFieldMessage(error: ApiError): string {
+  const text = error.message.replace(URL_PREFIX, "").trim();
+  if (text.length === 0) return describeError(error).message;
+  const sentence = text[0].toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

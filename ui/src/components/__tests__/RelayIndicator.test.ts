@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import type { ConnectionState } from "../../bindings/ConnectionState";
 import type { RelayStatus } from "../../bindings/RelayStatus";
 import RelayIndicator from "../RelayIndicator.svelte";
-import { relayStatus } from "../../test/fixtures";
+import { GUPSHUP_ACCOUNT, SANDBOX_ACCOUNT, relayStatus } from "../../test/fixtures";
 import { emitAppEvent, listenerCount } from "../../test/mockEvents";
 import { deferred, invokedCommands, routeCommands } from "../../test/mockInvoke";
 
@@ -85,7 +85,7 @@ describe("Relay indicator", () => {
     const pending = deferred<RelayStatus>();
     routeCommands({ relay_status: () => pending.promise });
     render(RelayIndicator);
-    await waitFor(() => expect(invokedCommands()).toEqual(["relay_status"]));
+    await waitFor(() => expect(invokedCommands()).toContain("relay_status"));
 
     emitAppEvent("relay-status", relayStatus({ state: "connected" }));
     await indicatorIn("connected");
@@ -351,8 +351,153 @@ describe("Use a remote relay", () => {
     await user.type(input("relay-admin-token"), "tok");
     await user.click(within(form).getByRole("button", { name: "Use this relay" }));
 
-    expect(await within(form).findByTestId("error")).toHaveTextContent(
-      "relay URL: use https:// for a relay that is not on this machine",
+    // At the URL field, in the core's words without the prefix its label already says.
+    const error = await within(form).findByText("Use https:// for a relay that is not on this machine.");
+    expect(error).toHaveAttribute("id", "relay-remote-url-error");
+    expect(input("relay-remote-url")).toHaveAttribute("aria-invalid", "true");
+    expect(input("relay-remote-url")).toHaveFocus();
+    expect(within(form).queryByTestId("error")).not.toBeInTheDocument();
+
+    await user.type(input("relay-remote-url"), "0");
+    expect(form.querySelector("#relay-remote-url-error")).not.toBeInTheDocument();
+  });
+
+  it("puts a core error naming the admin token at that field", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(),
+      relay_use_remote: () => {
+        throw { code: "invalid_input", message: "the admin token must not contain spaces", field: "admin_token" };
+      },
+    });
+    const { user, form } = await openForm();
+    await user.type(input("relay-remote-url"), "https://relay.example.com");
+    await user.type(input("relay-admin-token"), "tok");
+    await user.click(within(form).getByRole("button", { name: "Use this relay" }));
+
+    const error = await within(form).findByText("The admin token must not contain spaces.");
+    expect(error).toHaveAttribute("id", "relay-admin-token-error");
+    expect(input("relay-admin-token")).toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("can show the admin token while typing it", async () => {
+    routeCommands({ relay_status: () => relayStatus() });
+    const { user, form } = await openForm();
+    await user.type(input("relay-admin-token"), "tok");
+    await user.click(within(form).getByRole("button", { name: "Show" }));
+    expect(input("relay-admin-token")).toHaveAttribute("type", "text");
+    await user.click(within(form).getByRole("button", { name: "Hide" }));
+    expect(input("relay-admin-token")).toHaveAttribute("type", "password");
+  });
+});
+
+describe("Whether webhooks reach this computer", () => {
+  it("keeps the hook URL, backlog and cursor under a closed Details disclosure", async () => {
+    routeCommands({ relay_status: () => relayStatus({ backlog: 3 }), accounts_list: () => [SANDBOX_ACCOUNT] });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+
+    const details = panel.querySelector("details")!;
+    expect(details).not.toHaveAttribute("open");
+    const summary = details.querySelector("summary")!;
+    expect(summary).toHaveAttribute("id", "relay-details");
+    expect(summary).toHaveTextContent("Details");
+    for (const id of ["relay-hook-url", "relay-backlog", "relay-cursor"]) {
+      expect(details).toContainElement(within(panel).getByTestId(id));
+    }
+    // What a shop admin needs stays outside.
+    expect(details).not.toContainElement(within(panel).getByTestId("relay-mode"));
+    expect(details).not.toContainElement(within(panel).getByTestId("relay-url"));
+    expect(details).not.toContainElement(within(panel).getByTestId("relay-last-event"));
+
+    await user.click(summary);
+    expect(details).toHaveAttribute("open");
+  });
+
+  it("says plainly that webhooks reach this computer with only the Sandbox account", async () => {
+    routeCommands({ relay_status: () => relayStatus(), accounts_list: () => [SANDBOX_ACCOUNT] });
+    render(RelayIndicator);
+    const pill = await indicatorIn("connected");
+    const panel = await openPanel();
+
+    await waitFor(() =>
+      expect(within(panel).getByTestId("relay-summary")).toHaveTextContent(
+        "Webhooks (delivery updates and customer replies) from the Sandbox reach this computer.",
+      ),
     );
+    expect(within(panel).queryByTestId("relay-unreachable")).not.toBeInTheDocument();
+    expect(pill).toHaveAttribute("data-reach", "local");
+    expect(pill).toHaveAccessibleName("Webhook relay: Connected");
+    expect(pill).toHaveTextContent("Connected");
+  });
+
+  it("warns that the provider cannot reach this computer once a real account uses the embedded relay", async () => {
+    routeCommands({ relay_status: () => relayStatus(), accounts_list: () => [SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT] });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const pill = screen.getByTestId("relay-indicator");
+    await waitFor(() => expect(pill).toHaveAttribute("data-reach", "blocked"));
+    expect(pill).toHaveAccessibleName(/Your provider cannot reach this computer/);
+    expect(pill.title).toContain("Your provider cannot reach this computer. Set up a remote relay.");
+    expect(pill).toHaveTextContent("Not reachable");
+
+    const panel = await openPanel(user);
+    const warning = within(panel).getByTestId("relay-unreachable");
+    expect(warning).toHaveTextContent("Your provider cannot reach this computer.");
+    expect(warning).toHaveTextContent(/127\.0\.0\.1/);
+    expect(warning).toHaveTextContent(/delivery updates and customer replies for your real accounts do not arrive/);
+    expect(panel).not.toHaveTextContent(/reach this computer as soon as/);
+    expect(within(panel).queryByTestId("relay-summary")).not.toBeInTheDocument();
+
+    // The way out opens the remote-relay form right here, its URL field first.
+    await user.click(within(warning).getByRole("button", { name: "Set up a remote relay" }));
+    expect(within(panel).getByRole("form", { name: "Use a remote relay" })).toBeInTheDocument();
+    expect(document.querySelector("#relay-remote-url")).toHaveFocus();
+  });
+
+  it("does not warn with a remote relay, even with a real account", async () => {
+    routeCommands({
+      relay_status: () => relayStatus({ mode: "remote", relay_url: "https://relay.example.com" }),
+      accounts_list: () => [SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT],
+    });
+    render(RelayIndicator);
+    const pill = await indicatorIn("connected");
+    await waitFor(() => expect(pill).toHaveAttribute("data-reach", "remote"));
+    const panel = await openPanel();
+    expect(within(panel).queryByTestId("relay-unreachable")).not.toBeInTheDocument();
+    expect(within(panel).getByTestId("relay-summary")).toHaveTextContent(
+      "Webhooks (delivery updates and customer replies) reach this computer through your remote relay.",
+    );
+    expect(pill).not.toHaveAccessibleName(/cannot reach/);
+  });
+
+  it("reads the accounts again when the panel opens", async () => {
+    let accounts = [SANDBOX_ACCOUNT];
+    routeCommands({ relay_status: () => relayStatus(), accounts_list: () => accounts });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    const pill = await indicatorIn("connected");
+    await waitFor(() => expect(pill).toHaveAttribute("data-reach", "local"));
+
+    accounts = [SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT];
+    const panel = await openPanel(user);
+    expect(await within(panel).findByTestId("relay-unreachable")).toBeInTheDocument();
+  });
+
+  it("closes on Escape from the warning and hands focus back to the indicator", async () => {
+    routeCommands({ relay_status: () => relayStatus(), accounts_list: () => [GUPSHUP_ACCOUNT] });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+    const setup = await within(panel).findByRole("button", { name: "Set up a remote relay" });
+    setup.focus();
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("relay-panel")).not.toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("relay-indicator")).toHaveFocus());
+    expect(screen.getByTestId("relay-indicator")).toHaveAttribute("aria-expanded", "false");
   });
 });

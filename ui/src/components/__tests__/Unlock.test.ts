@@ -38,9 +38,35 @@ describe("Unlock with a passphrase", () => {
 
     const error = await screen.findByTestId("error");
     expect(error).toHaveAttribute("data-code", "wrong_passphrase");
-    expect(error).toHaveTextContent("Wrong passphrase — the database was not changed.");
+    expect(error).toHaveTextContent("Wrong passphrase. Try again.");
+    expect(error).not.toHaveTextContent("the database was not changed");
+    const forgotten = screen.getByTestId("forgotten-passphrase");
+    expect(forgotten).toHaveTextContent(/cannot be recovered: your data is encrypted with it/);
+    expect(forgotten).toHaveTextContent(/a new database, and what is in this one would be lost/);
+    // Said, not offered: there is no destructive action on this screen.
+    expect(screen.getAllByRole("button").map((b) => b.textContent?.trim())).toEqual(["Show", "Unlock"]);
+    expect(input).toHaveAttribute("aria-invalid", "true");
     await waitFor(() => expect(input).toHaveFocus());
     expect(onStatus).not.toHaveBeenCalled();
+
+    // Editing clears the error.
+    await userEvent.type(input, "!");
+    expect(screen.queryByTestId("error")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("forgotten-passphrase")).not.toBeInTheDocument();
+    expect(input).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("focuses the passphrase and can show it", async () => {
+    routeCommands({});
+    const { container } = render(Unlock, { props: { status: LOCKED_PASSPHRASE, onStatus: vi.fn() } });
+    const input = container.querySelector<HTMLInputElement>("#unlock-passphrase")!;
+    expect(input).toHaveFocus();
+    expect(input).toHaveAttribute("type", "password");
+    expect(input).toHaveAttribute("autocomplete", "current-password");
+    await userEvent.click(screen.getByRole("button", { name: "Show" }));
+    expect(input).toHaveAttribute("type", "text");
+    await userEvent.click(screen.getByRole("button", { name: "Hide" }));
+    expect(input).toHaveAttribute("type", "password");
   });
 });
 

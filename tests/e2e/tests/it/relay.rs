@@ -59,6 +59,8 @@ async fn embedded_relay_connects_and_its_self_test_is_applied_to_the_store() {
     assert_eq!(attr(c, "[data-testid=relay-mode]", "data-mode").await.as_deref(), Some("embedded"));
     let relay_url = text(c, "[data-testid=relay-url]").await;
     assert!(relay_url.starts_with("http://127.0.0.1:"), "embedded relay URL: {relay_url}");
+    // The technical details sit under "Details".
+    wait(c, "#relay-details").await.click().await.unwrap();
     assert!(text(c, "[data-testid=relay-hook-url]").await.starts_with("••••"));
 
     let shown = self_test(c).await;

@@ -39,8 +39,15 @@ describe("Accounts list", () => {
     expect(row.querySelector(".account-name")).toHaveTextContent("Support line");
     expect(row.querySelector(".provider")).toHaveTextContent("Gupshup");
     expect(row).toHaveTextContent("https://api.gupshup.io");
-    expect(row).toHaveTextContent("api_key: ••••3f9a");
-    expect(row).toHaveTextContent("app_name: ••••desk");
+    const credentials = [...row.querySelectorAll(".credential")].map((c) => [
+      c.querySelector(".credential-name")?.textContent,
+      c.querySelector(".credential-masked")?.textContent,
+    ]);
+    expect(credentials).toEqual([
+      ["API key", "••••3f9a"],
+      ["App name", "••••desk"],
+    ]);
+    expect(row).not.toHaveTextContent("api_key");
   });
 
   it("badges sandbox accounts only", async () => {

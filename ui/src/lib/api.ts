@@ -45,6 +45,14 @@ export function accountAdd(input: NewAccount): Promise<AccountView> {
   return call("account_add", { input });
 }
 
+/**
+ * Checks the account's credentials with its provider again and returns the account as it now
+ * stands (its `state` and `state_detail` say what the provider answered).
+ */
+export function accountCheck(id: string): Promise<AccountView> {
+  return call("account_check", { id });
+}
+
 export function accountRename(id: string, name: string): Promise<AccountView> {
   return call("account_rename", { id, name });
 }

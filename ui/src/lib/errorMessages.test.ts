@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../bindings/ErrorCode";
-import { describeError } from "./errorMessages";
+import { accountFieldError, describeError } from "./errorMessages";
+import { credentialLabel } from "./validation";
 
 const ALL_CODES: ErrorCode[] = [
   "store_uninitialized", "store_locked", "store_already_exists", "store_corrupt", "store_busy", "wrong_passphrase",
@@ -37,5 +38,39 @@ describe("describeError", () => {
     const text = describeError({ code: "database", message: "disk I/O error" });
     expect(text.detail).toBe("disk I/O error");
     expect(text.message).not.toContain("disk I/O");
+  });
+});
+
+describe("accountFieldError", () => {
+  const fields = ["app_id", "app_secret"];
+  const at = (message: string, field?: string) =>
+    accountFieldError({ code: "invalid_input", message, ...(field ? { field } : {}) }, fields, credentialLabel);
+
+  it("places core's prefixed errors at their field in plain words", () => {
+    expect(at("base URL: must not contain a query or fragment")).toEqual({
+      field: "base_url",
+      message: "The address must not contain ?… or #…: remove everything from the ? or # on.",
+    });
+    expect(at("base URL: relative URL without a base")?.message).toMatch(/not a complete web address/);
+    expect(at("display name: at most 80 characters")).toEqual({
+      field: "display_name",
+      message: "The name is too long: use at most 80 characters.",
+    });
+    expect(at("credential app_secret: required")).toEqual({ field: { credential: "app_secret" }, message: "Enter the App secret." });
+    expect(at("credential #1: not a field; ChatArchitect accounts take app_id, app_secret")?.field).toEqual({
+      credential: "app_id",
+    });
+  });
+
+  it("prefers the field core names, keeping its sentence", () => {
+    expect(at("That App ID is unknown.", "app_id")).toEqual({ field: { credential: "app_id" }, message: "That App ID is unknown." });
+    expect(at("Too long.", "display_name")?.field).toBe("display_name");
+    expect(at("Whatever.", "to")).toBeNull();
+  });
+
+  it("leaves errors about no one field to the banner", () => {
+    expect(at("something else entirely")).toBeNull();
+    expect(at("credential api_key: required")).toBeNull();
+    expect(accountFieldError({ code: "database", message: "base URL: x" }, fields, credentialLabel)).toBeNull();
   });
 });

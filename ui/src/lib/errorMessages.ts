@@ -59,3 +59,86 @@ export function describeError(error: ApiError): ErrorText {
   const detail = DETAIL_CODES.has(error.code) && serverMessage.length > 0 ? serverMessage : undefined;
   return { message: MESSAGES[error.code], detail };
 }
+
+/** A field of the add-account form: the name, the base URL, or one credential by its name. */
+export type AccountField = "display_name" | "base_url" | { credential: string };
+
+export type FieldErrorText = { field: AccountField; message: string };
+
+/**
+ * Places an error from core at the add-account field it is about, in words a shop owner reads.
+ * Uses `error.field` when core names the field; otherwise core's message prefix ("base URL: …",
+ * "display name: …", "credential app_secret: …"). `null` when it is about no one field (it then
+ * belongs in the banner). `label` gives a credential's readable name.
+ */
+export function accountFieldError(
+  error: ApiError,
+  credentialFields: readonly string[],
+  label: (credential: string) => string,
+): FieldErrorText | null {
+  if (error.code !== "invalid_input") return null;
+  const message = error.message.trim();
+  if (error.field) {
+    const field = accountFieldByName(error.field, credentialFields);
+    // Core's `field` errors are written to read on their own beside the field.
+    return field ? { field, message } : null;
+  }
+  const match = /^(base URL|display name|credential ([^:\s]+)):\s*(.*)$/s.exec(message);
+  if (!match) return null;
+  const [, what, credentialName, why] = match;
+  if (what === "base URL") return { field: "base_url", message: plainBaseUrlError(why) };
+  if (what === "display name") return { field: "display_name", message: plainNameError(why) };
+  let credential = credentialName;
+  const position = /^#(\d+)$/.exec(credentialName);
+  if (position) credential = credentialFields[Number(position[1]) - 1] ?? "";
+  if (!credentialFields.includes(credential)) return null;
+  return { field: { credential }, message: plainCredentialError(label(credential), why) };
+}
+
+function accountFieldByName(name: string, credentialFields: readonly string[]): AccountField | null {
+  if (name === "display_name" || name === "name") return "display_name";
+  if (name === "base_url") return "base_url";
+  const credential = name.replace(/^credentials?\./, "");
+  return credentialFields.includes(credential) ? { credential } : null;
+}
+
+function plainBaseUrlError(why: string): string {
+  if (why.startsWith("must not contain a query or fragment")) {
+    return "The address must not contain ?… or #…: remove everything from the ? or # on.";
+  }
+  if (why.startsWith("must not contain a user name or password")) {
+    return "Leave the user name and password out of the address; the credentials go in their own fields.";
+  }
+  if (why.startsWith("must start with https://")) {
+    return "The address must start with https://. Plain http:// works only for a server on this computer (localhost, 127.0.0.1).";
+  }
+  if (why.startsWith("must name a host")) {
+    return "The address must include the server's name, for example https://api.example.com.";
+  }
+  if (why.startsWith("must be the domain only")) {
+    return "Enter the domain only, for example https://api.example.com, without a path.";
+  }
+  // Anything else is the URL parser's own wording ("relative URL without a base", …).
+  return "This is not a complete web address. Enter it as the provider gives it, for example https://api.example.com.";
+}
+
+function plainNameError(why: string): string {
+  if (why.startsWith("must not be empty")) return "Enter a name for this account.";
+  const tooLong = /^at most (\d+) characters/.exec(why);
+  if (tooLong) return `The name is too long: use at most ${tooLong[1]} characters.`;
+  if (why.includes("control characters")) {
+    return "The name contains invisible formatting characters (for example text-direction marks). Type it again without them.";
+  }
+  return `The name was not accepted: ${why}.`;
+}
+
+function plainCredentialError(label: string, why: string): string {
+  if (why.startsWith("must not be empty") || why.startsWith("required")) return `Enter the ${label}.`;
+  const tooLong = /^must be one line of at most (\d+) characters/.exec(why);
+  if (tooLong) {
+    return `The ${label} must be one line of at most ${tooLong[1]} characters. Copy it again from your provider, without line breaks.`;
+  }
+  if (why.startsWith("given twice")) return `The ${label} was sent twice. Close the form and try again.`;
+  if (why.startsWith("not a field")) return `This provider does not take a ${label}.`;
+  return `The ${label} was not accepted: ${why}.`;
+}

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  baseUrlWarning,
   capitalise,
   credentialLabel,
+  credentialTitle,
+  isSecretCredential,
   hasErrors,
   validateAccountForm,
   validateBaseUrl,
@@ -68,6 +71,8 @@ describe("validateBaseUrl", () => {
     ["http://api.example.com", /only for an endpoint on this computer/],
     ["http://192.168.1.10", /only for an endpoint on this computer/],
     ["http://localhost.example.com", /only for an endpoint on this computer/],
+    ["https://api.example.com/?token=1", /must not contain \?… or #…/],
+    ["https://user:pw@api.example.com", /user name and password out/],
   ])("rejects %j", (url, message) => {
     expect(validateBaseUrl(url)).toMatch(message);
   });
@@ -107,6 +112,26 @@ describe("labels", () => {
     expect(credentialLabel("api_key")).toBe("API key");
     expect(credentialLabel("app_name")).toBe("app name");
     expect(capitalise(credentialLabel("app_name"))).toBe("App name");
+  });
+
+  it("gives the providers' credentials the labels people read, and masks only secrets", () => {
+    expect(["app_id", "app_secret", "api_key", "app_token", "identifier", "key"].map(credentialTitle)).toEqual([
+      "App ID",
+      "App secret",
+      "API key",
+      "App token",
+      "Identifier",
+      "Key",
+    ]);
+    expect(["app_id", "identifier"].filter(isSecretCredential)).toEqual([]);
+    expect(["app_secret", "api_key", "app_token", "key", "something_new"].every(isSecretCredential)).toBe(true);
+  });
+
+  it("warns, for a real provider only, about plain http://", () => {
+    expect(baseUrlWarning("http://127.0.0.1:9000", false)).toMatch(/unencrypted/);
+    expect(baseUrlWarning(" HTTP://localhost", false)).toMatch(/unencrypted/);
+    expect(baseUrlWarning("http://127.0.0.1:8787", true)).toBeUndefined();
+    expect(baseUrlWarning("https://api.example.com", false)).toBeUndefined();
   });
 });
 

@@ -27,7 +27,7 @@ export function validateDisplayName(name: string): string | undefined {
 
 export function validateBaseUrl(url: string): string | undefined {
   const trimmed = url.trim();
-  if (trimmed.length === 0) return "Enter the provider's base URL.";
+  if (trimmed.length === 0) return "Enter the address of the provider's API, for example https://api.example.com.";
   let parsed: URL;
   try {
     parsed = new URL(trimmed);
@@ -40,6 +40,12 @@ export function validateBaseUrl(url: string): string | undefined {
   if (parsed.hostname.length === 0) return "The base URL must include a host name.";
   if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
     return "Use https:// — plain http:// is only for an endpoint on this computer (localhost, 127.0.0.1).";
+  }
+  if (parsed.username || parsed.password) {
+    return "Leave the user name and password out of the address; the credentials go in their own fields.";
+  }
+  if (parsed.search || parsed.hash) {
+    return "The address must not contain ?… or #…: remove everything from the ? or # on.";
   }
   return undefined;
 }
@@ -86,13 +92,51 @@ export function hasErrors(errors: object): boolean {
   );
 }
 
-/** "api_key" → "API key", "app_name" → "app name": readable labels from the core's field names. */
+/** The labels people read for the credential names providers use. */
+const CREDENTIAL_LABELS: Record<string, string> = {
+  app_id: "App ID",
+  app_secret: "App secret",
+  api_key: "API key",
+  app_token: "App token",
+  identifier: "Identifier",
+  key: "Key",
+};
+
+/** Credentials that identify an account rather than unlock it: shown as typed so the user can check them. */
+const IDENTIFIER_CREDENTIALS: ReadonlySet<string> = new Set(["app_id", "identifier"]);
+
+/**
+ * The label for a credential name, as it reads inside a sentence: "App ID", "API key"; a name
+ * without a known label becomes readable words ("app_name" → "app name").
+ */
 export function credentialLabel(field: string): string {
+  const known = CREDENTIAL_LABELS[field];
+  if (known) return known;
   return field
     .split(/[_\-\s]+/)
     .filter((word) => word.length > 0)
     .map((word) => (ACRONYMS.has(word.toLowerCase()) ? word.toUpperCase() : word.toLowerCase()))
     .join(" ");
+}
+
+/** The label above a credential's input or before its masked value: "App ID", "App name". */
+export function credentialTitle(field: string): string {
+  return capitalise(credentialLabel(field));
+}
+
+/** Whether a credential is a secret (masked, with Show/Hide). Unknown names are treated as secrets. */
+export function isSecretCredential(field: string): boolean {
+  return !IDENTIFIER_CREDENTIALS.has(field);
+}
+
+/**
+ * A warning, not an error: a real provider's API should be https://; over plain http:// the
+ * credentials travel unencrypted. (Non-loopback http:// is refused by `validateBaseUrl`.)
+ */
+export function baseUrlWarning(url: string, isSandbox: boolean): string | undefined {
+  if (isSandbox) return undefined;
+  if (!/^\s*http:\/\//i.test(url)) return undefined;
+  return "This address starts with http://, not https://. A provider's API should use https://: over http:// the credentials would travel unencrypted.";
 }
 
 const ACRONYMS = new Set(["api", "id", "url", "jwt", "waba"]);

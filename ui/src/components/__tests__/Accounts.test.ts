@@ -39,8 +39,15 @@ describe("Accounts list", () => {
     expect(row.querySelector(".account-name")).toHaveTextContent("Support line");
     expect(row.querySelector(".provider")).toHaveTextContent("Gupshup");
     expect(row).toHaveTextContent("https://api.gupshup.io");
-    expect(row).toHaveTextContent("api_key: ••••3f9a");
-    expect(row).toHaveTextContent("app_name: ••••desk");
+    const credentials = [...row.querySelectorAll(".credential")].map((c) => [
+      c.querySelector(".credential-name")?.textContent,
+      c.querySelector(".credential-masked")?.textContent,
+    ]);
+    expect(credentials).toEqual([
+      ["API key", "••••3f9a"],
+      ["App name", "••••desk"],
+    ]);
+    expect(row).not.toHaveTextContent("api_key");
   });
 
   it("badges sandbox accounts only", async () => {
@@ -186,5 +193,159 @@ describe("Renaming an account", () => {
 
     expect(screen.getByText("Enter a name for this account.")).toBeInTheDocument();
     expect(invokedCommands()).not.toContain("account_rename");
+  });
+});
+
+const CA_CREDENTIALS = [
+  { name: "app_id", masked: "••••4242" },
+  { name: "app_secret", masked: "••••5150" },
+];
+const account = (id: string, state: AccountView["state"], state_detail: string | null): AccountView => ({
+  ...GUPSHUP_ACCOUNT,
+  id,
+  provider: "chatarchitect",
+  display_name: `Shop ${id}`,
+  base_url: "https://api.chatarchitect.com",
+  credentials: CA_CREDENTIALS,
+  state,
+  state_detail,
+  checked_at: state === "not_verified" ? null : 1_700_000_500_000,
+});
+const CONNECTED = account("ok", "connected", "The provider accepted the credentials.");
+const NOT_VERIFIED = account("nv", "not_verified", "Could not check: the provider did not answer in time.");
+const REFUSED = account(
+  "no",
+  "refused",
+  "The provider refused these credentials. Check the App ID and App secret, then save them again.",
+);
+
+const stateOf = (id: string) => within(rowFor(id)).getByTestId("account-state");
+
+describe("Account states", () => {
+  it("shows each state in words with a shape, and what to do next", async () => {
+    serveAccounts([SANDBOX_ACCOUNT, CONNECTED, NOT_VERIFIED, REFUSED]);
+    render(Accounts);
+    await rows();
+
+    const cases: [string, string, RegExp][] = [
+      ["acc-sandbox", "sandbox", /Sandbox.*local simulator/],
+      ["ok", "connected", /Connected.*provider accepted the credentials/],
+      ["nv", "not_verified", /Not verified.*Could not check: the provider did not answer in time\./],
+      ["no", "refused", /Refused.*Check the App ID and App secret.*save them again/],
+    ];
+    for (const [id, state, text] of cases) {
+      const element = stateOf(id);
+      expect(element).toHaveAttribute("data-state", state);
+      expect(element).toHaveTextContent(text);
+      expect(element.querySelector(".state-icon")?.textContent?.trim()).toBeTruthy();
+    }
+    // Four different words and four different shapes: not colour alone.
+    const labels = cases.map(([id]) => stateOf(id).querySelector(".state-label")?.textContent);
+    const icons = cases.map(([id]) => stateOf(id).querySelector(".state-icon")?.textContent);
+    expect(new Set(labels).size).toBe(4);
+    expect(new Set(icons).size).toBe(4);
+  });
+
+  it("checks again with account_check and shows what the provider said", async () => {
+    const { invoke } = serveAccounts([SANDBOX_ACCOUNT, NOT_VERIFIED], {
+      account_check: ({ id }) => ({ ...NOT_VERIFIED, id: String(id), state: "refused", state_detail: REFUSED.state_detail }),
+    });
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    expect(within(rowFor("acc-sandbox")).queryByRole("button", { name: "Check again" })).not.toBeInTheDocument();
+    await user.click(within(rowFor("nv")).getByRole("button", { name: "Check again" }));
+
+    expect(invoke).toHaveBeenCalledWith("account_check", { id: "nv" });
+    await waitFor(() => expect(stateOf("nv")).toHaveAttribute("data-state", "refused"));
+    expect(stateOf("nv")).toHaveTextContent("Refused");
+    expect(screen.getByTestId("accounts-notice")).toHaveTextContent(/but the provider refused these credentials/);
+  });
+
+  it("shows a failed check as an error", async () => {
+    serveAccounts([CONNECTED], {
+      account_check: () => {
+        throw { code: "store_locked", message: "locked" };
+      },
+    });
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    await user.click(within(rowFor("ok")).getByRole("button", { name: "Check again" }));
+    expect(await screen.findByTestId("error")).toHaveAttribute("data-code", "store_locked");
+  });
+});
+
+describe("Buttons and choices", () => {
+  it("styles every button of the screen with a variant, and says when to use which way in", async () => {
+    serveAccounts([SANDBOX_ACCOUNT, CONNECTED]);
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    expect(document.getElementById("add-account")).toHaveClass("btn", "secondary");
+    expect(document.getElementById("connect-number")).toHaveClass("btn", "primary");
+    expect(screen.getByRole("button", { name: "Add account" })).toHaveAccessibleDescription(
+      /Already have credentials.*from your provider/,
+    );
+    expect(screen.getByRole("button", { name: "Connect a number" })).toHaveAccessibleDescription(
+      /No credentials yet\?.*through ChatArchitect/,
+    );
+
+    await user.click(document.getElementById("add-account")!);
+    await user.click(rowFor("ok").querySelector('button[data-action="remove"]')!);
+    const unstyled = [...document.querySelectorAll("button")].filter(
+      (b) => !b.classList.contains("btn") && b.dataset.testid !== "password-toggle",
+    );
+    expect(unstyled.map((b) => b.outerHTML)).toEqual([]);
+  });
+});
+
+describe("Esc and focus", () => {
+  it("closes the Remove dialog on Esc, removes nothing and gives focus back to Remove", async () => {
+    serveAccounts([GUPSHUP_ACCOUNT], { account_remove: () => null });
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    const remove = rowFor("acc-gupshup").querySelector<HTMLElement>('button[data-action="remove"]')!;
+    await user.click(remove);
+    expect(document.getElementById("confirm-remove-no")).toHaveFocus();
+
+    await user.keyboard("{Escape}");
+    expect(document.getElementById("confirm-remove")).not.toBeInTheDocument();
+    await waitFor(() => expect(remove).toHaveFocus());
+    expect(invokedCommands()).not.toContain("account_remove");
+  });
+
+  it("with the add form open, Esc closes only the Remove dialog", async () => {
+    serveAccounts([SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT]);
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    await user.click(document.getElementById("add-account")!);
+    await user.click(rowFor("acc-gupshup").querySelector('button[data-action="remove"]')!);
+    await user.keyboard("{Escape}");
+
+    expect(document.getElementById("confirm-remove")).not.toBeInTheDocument();
+    expect(document.querySelector("form#account-form")).toBeInTheDocument();
+  });
+
+  it("gives focus back to Rename when a rename is cancelled with Esc", async () => {
+    serveAccounts([GUPSHUP_ACCOUNT]);
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    const rename = rowFor("acc-gupshup").querySelector<HTMLElement>('button[data-action="rename"]')!;
+    await user.click(rename);
+    expect(rowFor("acc-gupshup").querySelector("input.rename-input")).toHaveFocus();
+    await user.keyboard("{Escape}");
+
+    expect(rowFor("acc-gupshup").querySelector("input.rename-input")).not.toBeInTheDocument();
+    await waitFor(() => expect(rowFor("acc-gupshup").querySelector('button[data-action="rename"]')).toHaveFocus());
   });
 });

@@ -24,7 +24,7 @@ describe("describeError", () => {
 
   it("uses the fixed text for wrong_passphrase", () => {
     expect(describeError({ code: "wrong_passphrase", message: "aead" }).message).toBe(
-      "Wrong passphrase — the database was not changed.",
+      "Wrong passphrase. Try again.",
     );
   });
 

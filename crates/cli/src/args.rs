@@ -256,6 +256,12 @@ pub enum AccountCommand {
         /// New display name.
         name: String,
     },
+    /// Check an account's credentials with its provider (its cheapest authenticated call) and
+    /// record the outcome: connected, refused, or not verified with the reason.
+    Check {
+        /// Account id or display name.
+        account: String,
+    },
     /// Remove an account and its credentials, by id or name.
     Remove {
         /// Account id or display name.

@@ -140,6 +140,7 @@ fn init(install: &Install, force_passphrase: bool, out: &Output) -> Result<()> {
 fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
     let store = unlock(install)?;
     match cmd {
+        AccountCommand::Check { account } => crate::messaging::account_check(install, store, &account, out),
         AccountCommand::List => {
             let accounts = store.list_accounts()?;
             out.print(&accounts, |w| print_accounts(w, &accounts))
@@ -226,9 +227,15 @@ fn print_accounts(w: &mut dyn Write, accounts: &[AccountView]) -> std::io::Resul
     for a in accounts {
         let badge = if a.is_sandbox { " [SANDBOX]" } else { "" };
         let creds: Vec<String> = a.credentials.iter().map(|c| format!("{}={}", c.name, c.masked)).collect();
+        let state = match a.state {
+            wadesk_core::AccountState::Sandbox => "",
+            wadesk_core::AccountState::Connected => "  connected",
+            wadesk_core::AccountState::NotVerified => "  not verified",
+            wadesk_core::AccountState::Refused => "  REFUSED",
+        };
         writeln!(
             w,
-            "  {}  {}{}  {}  {}  {}",
+            "  {}  {}{}  {}  {}  {}{state}",
             a.id,
             a.display_name,
             badge,

@@ -288,6 +288,28 @@ fn print_detail(w: &mut dyn Write, d: &MessageDetail) -> std::io::Result<()> {
     Ok(())
 }
 
+pub fn account_check(install: &Install, store: Store, account: &str, out: &Output) -> Result<()> {
+    block_on(async move {
+        let s = Session::open(install, store).await?;
+        let id = s.store.find_account(account)?.id;
+        let view = s.messaging.check_credentials(&id).await?;
+        out.print(&view, |w| {
+            writeln!(w, "{}: {:?}", view.display_name, view.state)?;
+            if let Some(detail) = &view.state_detail {
+                writeln!(w, "{detail}")?;
+            }
+            Ok(())
+        })?;
+        match view.state {
+            wadesk_core::AccountState::Refused => Err(Error::Provider(
+                wadesk_core::error::ProviderFailure::Unauthorized,
+                format!("the provider refused the credentials of {}", view.display_name),
+            )),
+            _ => Ok(()),
+        }
+    })
+}
+
 pub fn webhook(install: &Install, store: Store, cmd: WebhookCommand, out: Output) -> Result<()> {
     block_on(async move {
         let s = Session::open(install, store).await?;

@@ -71,12 +71,17 @@ fn sync_send_follow_statuses_and_export_through_a_standalone_sandbox_and_relay()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
+    // Not verified until the provider could be asked (it needs the connected number).
+    let unchecked = ok(&data, &["--json", "account", "check", "Shop"]);
+    assert_eq!(unchecked["state"], "not_verified", "{unchecked}");
     // The connected number first: the provider's /webhook and /getHSM name it.
     let missing = run(&data, &["--json", "templates", "sync", "--account", "Shop"]);
     assert_eq!(missing.status.code(), Some(2));
     let err: serde_json::Value = serde_json::from_slice(&missing.stderr).unwrap();
     assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_input"), Some("business_number")));
     ok(&data, &["--json", "webhook", "set-number", "+421 900 000 001", "--account", "Shop"]);
+    let checked = ok(&data, &["--json", "account", "check", "Shop"]);
+    assert_eq!(checked["state"], "connected", "{checked}");
     let health = ok(&data, &["--json", "webhook", "register", "--account", "Shop"]);
     assert_eq!(health["webhook_current"], true, "{health}");
     assert_eq!(health["business_number"], "421900000001");

@@ -13,10 +13,8 @@ use super::{first_run, wait};
 const SIZES: [(u32, u32); 2] = [(900, 700), (1600, 1000)];
 
 fn out_dir() -> PathBuf {
-    std::env::var_os("WADESK_E2E_SCREENSHOTS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screens"),
-        PathBuf::from,
-    )
+    std::env::var_os("WADESK_E2E_SCREENSHOTS")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screens"), PathBuf::from)
 }
 
 /// Saves `name-900.png` and `name-1600.png`.

@@ -178,6 +178,8 @@ pub async fn messaging_set_number(
     let store = app.store()?;
     let id = account_id.clone();
     blocking(move || store.set_business_number(&id, &number)).await?;
+    // The number was what a credential check and the webhook registration were waiting for.
+    let _ = messaging.check_credentials(&account_id).await;
     ensure_webhooks_soon(messaging.clone());
     Ok(messaging.health(&account_id).await?)
 }

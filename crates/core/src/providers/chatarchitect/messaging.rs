@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::answer::{error_message, root};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt};
 use crate::secret::Secret;
@@ -89,7 +90,7 @@ impl MessagingClient {
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
-        Err(answer_error(action, status.as_u16(), &bytes, retry_after.as_deref()))
+        Err(answer_error(action, status, &bytes, retry_after.as_deref()))
     }
 
     async fn register(&self, hook_url: &str) -> Result<()> {
@@ -151,11 +152,11 @@ impl MessagingClient {
         if status.as_u16() == 429 {
             return Err(SendError::RateLimited {
                 retry_after_s: retry_after.as_deref().and_then(|v| v.trim().parse().ok()),
-                error: answer_error("send", 429, &bytes, retry_after.as_deref()),
+                error: answer_error("send", status, &bytes, retry_after.as_deref()),
             });
         }
         if !status.is_success() {
-            return Err(SendError::NotAccepted(answer_error("send", status.as_u16(), &bytes, None)));
+            return Err(SendError::NotAccepted(answer_error("send", status, &bytes, None)));
         }
         // A 2xx we cannot read may still have queued the message.
         let answer: Submitted = serde_json::from_slice(&bytes).map_err(|e| {
@@ -192,14 +193,9 @@ fn unreachable(action: &str, base_url: &str, e: &reqwest::Error) -> Error {
 
 /// A non-2xx answer as a typed error. The provider's message (seed shape `{"status":"error",
 /// "message"}`) is shown to people: one short line.
-fn answer_error(action: &str, status: u16, body: &[u8], retry_after: Option<&str>) -> Error {
-    let message = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| {
-            reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error").to_owned()
-        });
-    let message: String = message.chars().filter(|c| !c.is_control()).take(300).collect();
+fn answer_error(action: &str, status: reqwest::StatusCode, body: &[u8], retry_after: Option<&str>) -> Error {
+    let message = error_message(status, body);
+    let status = status.as_u16();
     let failure = match status {
         400 | 422 => ProviderFailure::Rejected,
         401 | 403 => ProviderFailure::Unauthorized,
@@ -213,12 +209,4 @@ fn answer_error(action: &str, status: u16, body: &[u8], retry_after: Option<&str
         _ => String::new(),
     };
     Error::Provider(failure, format!("{action}: HTTP {status}: {message}{hint}"))
-}
-
-fn root(e: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
 }

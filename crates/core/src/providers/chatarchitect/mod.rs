@@ -2,6 +2,7 @@
 //! the signed completion webhook, the registration flow over the store) and messaging (the API
 //! client and the parser of its webhooks).
 
+mod answer;
 pub mod embedded_sandbox;
 mod flow;
 pub mod messaging;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::answer::{error_message, root};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::secret::Secret;
 
@@ -139,12 +140,7 @@ impl PartnerApi {
                 )
             });
         }
-        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
-        // The provider's message is shown to people; keep it one short line.
-        let message: String = message.chars().filter(|c| !c.is_control()).take(300).collect();
+        let message = error_message(status, &bytes);
         let failure = match status.as_u16() {
             400 => ProviderFailure::Rejected,
             401 | 403 => ProviderFailure::Unauthorized,
@@ -154,13 +150,4 @@ impl PartnerApi {
         };
         Err(Error::Provider(failure, format!("{action}: HTTP {}: {message}", status.as_u16())))
     }
-}
-
-fn root(e: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    // Without the URL: reqwest's own Display repeats it, and URLs may carry query values.
-    source.to_string()
 }

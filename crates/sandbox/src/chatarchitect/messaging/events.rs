@@ -31,7 +31,7 @@ use super::catalogue::Failure;
 use super::destinations::{Behaviour, Destination, Persona};
 use super::settings::MessagingConfig;
 use super::{inbound, Hook};
-use crate::chatarchitect::registration::webhook::describe;
+use crate::chatarchitect::registration::webhook::attempt_outcome;
 use crate::chatarchitect::{random_string, ALNUM};
 use crate::Sandbox;
 
@@ -242,11 +242,7 @@ pub(crate) async fn deliver(sandbox: &Sandbox, app_id: &str, hook: Hook, message
 async fn post(client: &reqwest::Client, url: &str, body: &Bytes) -> (Option<u16>, Result<(), String>) {
     let res =
         client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone()).send().await;
-    match res {
-        Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), Ok(())),
-        Ok(res) => (Some(res.status().as_u16()), Err(format!("HTTP {}", res.status().as_u16()))),
-        Err(e) => (None, Err(describe(&e))),
-    }
+    attempt_outcome(res)
 }
 
 #[cfg(test)]

@@ -219,6 +219,12 @@ async fn send(
         .body(plan.body.clone())
         .send()
         .await;
+    attempt_outcome(res)
+}
+
+/// An attempt's HTTP status (if any answer came) and `Ok` for a 2xx, else `last_error` ("HTTP
+/// 503", "connection refused", ...). The messaging webhooks record their attempts the same way.
+pub(crate) fn attempt_outcome(res: Result<reqwest::Response, reqwest::Error>) -> (Option<u16>, Result<(), String>) {
     match res {
         Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), Ok(())),
         Ok(res) => (Some(res.status().as_u16()), Err(format!("HTTP {}", res.status().as_u16()))),

@@ -150,11 +150,17 @@ pub enum HistoryCommand {
     Show {
         /// Message id.
         id: String,
+        /// Only if the message belongs to this account (id or name).
+        #[command(flatten)]
+        account: AccountArg,
     },
     /// Send a failed or not-submitted message again, as a new message.
     Retry {
         /// Message id.
         id: String,
+        /// Only if the message belongs to this account (id or name).
+        #[command(flatten)]
+        account: AccountArg,
         /// Also resend an uncertain message (the provider may already have it: it may arrive twice).
         #[arg(long)]
         uncertain: bool,

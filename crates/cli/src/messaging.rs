@@ -39,6 +39,18 @@ impl Session {
         Ok(Session { store, messaging, relay })
     }
 
+    /// With `--account`, message `id` must be that account's (else it is not found there).
+    fn check_owner(&self, id: &str, arg: &AccountArg) -> Result<()> {
+        if arg.account.is_none() {
+            return Ok(());
+        }
+        let account = self.account(arg)?;
+        if self.store.message(id)?.account_id != account {
+            return Err(Error::NotFound(format!("message {id} in account {account}")));
+        }
+        Ok(())
+    }
+
     fn account(&self, arg: &AccountArg) -> Result<String> {
         match &arg.account {
             Some(a) => Ok(self.store.find_account(a)?.id),
@@ -213,11 +225,13 @@ pub fn history(install: &Install, store: Store, args: HistoryArgs, out: Output) 
     block_on(async move {
         let s = Session::open(install, store).await?;
         match args.command {
-            Some(HistoryCommand::Show { id }) => {
+            Some(HistoryCommand::Show { id, account }) => {
+                s.check_owner(&id, &account)?;
                 let d = s.store.message_detail(&id)?;
                 out.print(&d, |w| print_detail(w, &d))
             }
-            Some(HistoryCommand::Retry { id, uncertain }) => {
+            Some(HistoryCommand::Retry { id, uncertain, account }) => {
+                s.check_owner(&id, &account)?;
                 let view = s.messaging.retry(&id, uncertain).await?;
                 out.print(&view, |w| print_message(w, &view))?;
                 outcome_of(&view)

@@ -125,7 +125,9 @@ fn sync_send_follow_statuses_and_export_through_a_standalone_sandbox_and_relay()
         assert!(Instant::now() < deadline, "never read: {read}");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let detail = ok(&data, &["--json", "history", "show", &id]);
+    let detail = ok(&data, &["--json", "history", "show", &id, "--account", "Shop"]);
+    let elsewhere = run(&data, &["--json", "history", "show", &id, "--account", "Sandbox"]);
+    assert_eq!(elsewhere.status.code(), Some(3), "another account's message is not found there");
     let steps: Vec<_> = detail["events"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
     assert_eq!(steps, ["pending", "submitted", "sent", "delivered", "read"]);
 

@@ -2,7 +2,7 @@
 //! and for looking at the layout as a user would. Not part of the test run: it checks nothing a
 //! user needs beyond "each screen opens". `bash scripts/screenshots.sh` runs it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::Client;
@@ -13,8 +13,10 @@ use super::{first_run, wait};
 const SIZES: [(u32, u32); 2] = [(900, 700), (1600, 1000)];
 
 fn out_dir() -> PathBuf {
+    // The test runs in its package's directory (cargo and nextest set it). Not CARGO_MANIFEST_DIR:
+    // clones sharing one CARGO_TARGET_DIR share this binary, and it would name the clone that built it.
     std::env::var_os("WADESK_E2E_SCREENSHOTS")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screens"), PathBuf::from)
+        .map_or_else(|| std::env::current_dir().expect("working directory").join("../../docs/screens"), PathBuf::from)
 }
 
 /// Saves `name-900.png` and `name-1600.png`.

@@ -6,11 +6,13 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod contacts;
 pub mod error;
 mod input;
 pub mod install;
 mod loopback;
 pub mod messaging;
+pub mod outbox;
 pub mod providers;
 pub mod relay_client;
 pub mod secret;

@@ -28,4 +28,8 @@ account_id: string,
 /**
  * The customer's number.
  */
-from: string, } | { "kind": "resync" };
+from: string, } | { "kind": "contacts" } | { "kind": "campaign", 
+/**
+ * The campaign.
+ */
+campaign_id: string, } | { "kind": "resync" };

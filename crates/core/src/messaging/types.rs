@@ -272,6 +272,14 @@ pub enum Change {
         /// The customer's number.
         from: String,
     },
+    /// Contacts were imported, edited, tagged, opted out or deleted.
+    Contacts,
+    /// A campaign was created, changed, or its sending moved on (recipients' statuses change
+    /// through `Message` as well; this one is rate-limited by the sender to a few per second).
+    Campaign {
+        /// The campaign.
+        campaign_id: String,
+    },
     /// The window fell behind and missed changes: reload everything shown.
     Resync,
 }

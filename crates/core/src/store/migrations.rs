@@ -15,6 +15,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_loopback_identity.sql")),
     (5, include_str!("migrations/0005_messaging.sql")),
     (6, include_str!("migrations/0006_account_checks.sql")),
+    (7, include_str!("migrations/0007_contacts.sql")),
+    (8, include_str!("migrations/0008_outbox.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

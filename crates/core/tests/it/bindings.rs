@@ -7,6 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ts_rs::TS;
+use wadesk_core::contacts::{
+    Audience, ContactEdit, ContactPage, ContactQuery, ContactSettings, ContactView, ImportOptions, ImportPreview,
+    ImportProgress, ImportReport,
+};
+use wadesk_core::outbox::{
+    CampaignEdit, CampaignReport, CampaignView, DryRun, NewCampaign, RecipientFilter, RecipientPage, UncertainAction,
+};
 use wadesk_core::messaging::{
     Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText,
 };
@@ -42,6 +49,24 @@ fn generate(dir: &Path) {
     MessageDetail::export_all_to(dir).unwrap();
     MessagingHealth::export_all_to(dir).unwrap();
     Change::export_all_to(dir).unwrap();
+    ContactView::export_all_to(dir).unwrap();
+    ContactEdit::export_all_to(dir).unwrap();
+    ContactQuery::export_all_to(dir).unwrap();
+    ContactPage::export_all_to(dir).unwrap();
+    ContactSettings::export_all_to(dir).unwrap();
+    ImportPreview::export_all_to(dir).unwrap();
+    ImportOptions::export_all_to(dir).unwrap();
+    ImportProgress::export_all_to(dir).unwrap();
+    ImportReport::export_all_to(dir).unwrap();
+    Audience::export_all_to(dir).unwrap();
+    NewCampaign::export_all_to(dir).unwrap();
+    CampaignEdit::export_all_to(dir).unwrap();
+    CampaignView::export_all_to(dir).unwrap();
+    DryRun::export_all_to(dir).unwrap();
+    RecipientFilter::export_all_to(dir).unwrap();
+    RecipientPage::export_all_to(dir).unwrap();
+    CampaignReport::export_all_to(dir).unwrap();
+    UncertainAction::export_all_to(dir).unwrap();
 }
 
 fn read_ts(dir: &Path) -> BTreeMap<String, String> {

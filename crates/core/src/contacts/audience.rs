@@ -1,0 +1,1 @@
+//! Which contacts an audience selects.

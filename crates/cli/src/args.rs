@@ -55,6 +55,90 @@ pub enum Command {
     /// The account's messaging webhook (statuses and inbound messages through the relay).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Bulk sends: create, dry-run, start, pause, resume, cancel, retry the failed.
+    #[command(subcommand)]
+    Bulk(BulkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Create a draft campaign (nothing is sent; dry-run it next).
+    Create {
+        #[command(flatten)]
+        account: AccountArg,
+        /// Template id (see `wadesk templates list`).
+        #[arg(long)]
+        template: String,
+        /// Who gets it: `all`, `tag:T`, `-tag:T`, `FIELD=VALUE`, `FIELD!=VALUE`, `FIELD?`, `!FIELD?`, space-separated (all must hold).
+        #[arg(long, default_value = "all")]
+        audience: String,
+        /// A placeholder's source: `N=FIELD`, `N='TEXT'` or `N=FIELD|'FALLBACK'` (repeat; default: the saved mapping).
+        #[arg(long)]
+        map: Vec<String>,
+        /// Messages per second (default 80).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Start no earlier than this: RFC 3339, or +30m / +2h / +1d.
+        #[arg(long)]
+        at: Option<String>,
+        /// A name for the lists.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Render every recipient and report the problems; exits 2 while errors remain.
+    DryRun {
+        id: String,
+        /// Rows shown per problem (all with --json).
+        #[arg(long, default_value_t = 10)]
+        rows: usize,
+    },
+    /// Start a draft (after a clean dry run) and send it in the foreground; Ctrl-C pauses.
+    Start {
+        id: String,
+        /// Refuse to start unless exactly this many messages would go out.
+        #[arg(long)]
+        expect: Option<u64>,
+    },
+    /// Resume a paused or interrupted campaign in the foreground.
+    Resume { id: String },
+    /// Pause a campaign (its sender stops after the calls in flight).
+    Pause { id: String },
+    /// Cancel a campaign: recipients not sent to yet will not be.
+    Cancel { id: String },
+    /// The campaign's funnel, failure reasons and uncertain recipients.
+    Status { id: String },
+    /// Send the failed recipients again (new attempts linked to the failed ones), in the foreground.
+    RetryFailed {
+        id: String,
+        /// Only those that failed with this code.
+        #[arg(long)]
+        code: Option<i64>,
+    },
+    /// Resend or drop uncertain recipients (all, or --position P …).
+    Resolve {
+        id: String,
+        /// Send them again: they may receive it twice.
+        #[arg(long, conflicts_with = "drop", required_unless_present = "drop")]
+        resend: bool,
+        /// Leave them out.
+        #[arg(long)]
+        drop: bool,
+        /// Only these recipients (positions from `bulk status`).
+        #[arg(long)]
+        position: Vec<i64>,
+    },
+    /// Campaigns, newest first.
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+    },
+    /// Every recipient with its status and failure, as CSV.
+    Export {
+        id: String,
+        /// File to write (default: a new file in Downloads).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Which account a messaging command acts on.

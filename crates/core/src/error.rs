@@ -27,6 +27,9 @@ pub enum Error {
     /// Another process is doing this (sending a campaign); it goes on there.
     #[error("{0}")]
     Busy(String),
+    /// Long work stopped before it finished, as asked (a campaign paused or cancelled).
+    #[error("{0}")]
+    Stopped(String),
     /// The data directory holds something we refuse to touch (e.g. a database without key metadata).
     #[error("{0}")]
     StoreCorrupt(String),
@@ -108,6 +111,8 @@ pub enum ErrorCode {
     StoreBusy,
     /// Another process is doing this already (sending the campaign).
     Busy,
+    /// Stopped before it finished, as asked (paused or cancelled).
+    Stopped,
     #[allow(missing_docs)]
     WrongPassphrase,
     #[allow(missing_docs)]
@@ -154,6 +159,7 @@ impl ErrorCode {
             ErrorCode::ProviderUnavailable => 12,
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
             ErrorCode::StoreBusy | ErrorCode::Busy => 13,
+            ErrorCode::Stopped => 14,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
     }
@@ -169,6 +175,7 @@ impl Error {
             Error::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
             Error::StoreBusy(_) => ErrorCode::StoreBusy,
             Error::Busy(_) => ErrorCode::Busy,
+            Error::Stopped(_) => ErrorCode::Stopped,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
             Error::KeyMissing => ErrorCode::KeyMissing,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,

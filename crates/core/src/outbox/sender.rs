@@ -18,7 +18,7 @@ use super::pacer::{backoff, jittered, Pacer};
 use super::queue::{Claim, Queued};
 use super::{CampaignState, CampaignView};
 use crate::error::{Error, ProviderFailure, Result};
-use crate::messaging::Messaging;
+use crate::messaging::{Change, Messaging};
 use crate::providers::messaging::{MessagingApi, Outbound, SendError};
 use crate::store::{now_ms, Store};
 
@@ -115,6 +115,7 @@ impl Dispatch {
                 checked = Instant::now();
                 let view = self.store.campaign(&self.id)?;
                 progress(&view);
+                self.store.announce([Change::Campaign { campaign_id: self.id.clone() }]);
                 if view.state != CampaignState::Running {
                     return Ok(true);
                 }

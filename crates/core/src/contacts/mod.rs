@@ -5,7 +5,10 @@
 //! libphonenumber; a number that is invalid or ambiguous is reported, never guessed.
 
 pub mod audience;
+pub mod rules;
 mod types;
+
+pub use audience::AudienceContact;
 
 pub use types::{
     Audience, ColumnTarget, ContactEdit, ContactPage, ContactQuery, ContactSettings, ContactView, FieldCondition,

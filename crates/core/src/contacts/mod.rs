@@ -5,6 +5,7 @@
 //! libphonenumber; a number that is invalid or ambiguous is reported, never guessed.
 
 pub mod audience;
+pub mod phone;
 pub mod rules;
 mod types;
 

@@ -227,7 +227,7 @@ impl Store {
 
 /// A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` as a formula: such text is
 /// prefixed with `'` so an exported message can never execute (CSV injection).
-fn csv_safe(text: &str) -> String {
+pub(crate) fn csv_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

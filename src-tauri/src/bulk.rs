@@ -115,7 +115,11 @@ pub async fn template_sample_csv(
 
 /// Writes a draft campaign.
 #[tauri::command]
-pub async fn campaign_create(app: AppHandle, state: State<'_, BulkState>, campaign: NewCampaign) -> CmdResult<CampaignView> {
+pub async fn campaign_create(
+    app: AppHandle,
+    state: State<'_, BulkState>,
+    campaign: NewCampaign,
+) -> CmdResult<CampaignView> {
     let outbox = state.get(&app).await?;
     blocking(move || outbox.create(&campaign)).await
 }
@@ -238,7 +242,11 @@ pub async fn campaign_resolve_uncertain(
 
 /// The account's campaigns, newest first.
 #[tauri::command]
-pub async fn campaigns_list(app: AppHandle, state: State<'_, BulkState>, account_id: String) -> CmdResult<Vec<CampaignView>> {
+pub async fn campaigns_list(
+    app: AppHandle,
+    state: State<'_, BulkState>,
+    account_id: String,
+) -> CmdResult<Vec<CampaignView>> {
     let outbox = state.get(&app).await?;
     blocking(move || outbox.list(Some(&account_id))).await
 }

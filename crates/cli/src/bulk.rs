@@ -58,13 +58,19 @@ async fn command(s: &Session, outbox: &Outbox, cmd: BulkCommand, out: &Output) -
             if report.ok {
                 Ok(())
             } else {
-                Err(Error::Field("dry_run".into(), format!("{} recipients have errors that block the send", report.blocked)))
+                Err(Error::Field(
+                    "dry_run".into(),
+                    format!("{} recipients have errors that block the send", report.blocked),
+                ))
             }
         }
         BulkCommand::Start { id, expect } => {
             let started = outbox.start(&id, expect)?;
             if !out.json {
-                eprintln!("Started {}: {} messages at {}/s.", started.id, started.funnel.total, started.rate_per_second);
+                eprintln!(
+                    "Started {}: {} messages at {}/s.",
+                    started.id, started.funnel.total, started.rate_per_second
+                );
             }
             send_foreground(outbox, &id, out).await
         }
@@ -189,7 +195,8 @@ fn outcome(c: &CampaignView) -> Result<()> {
 
 fn status(outbox: &Outbox, id: &str, out: &Output) -> Result<()> {
     let campaign = outbox.get(id)?;
-    let filter = RecipientFilter { statuses: Some(vec![MessageStatus::Uncertain]), limit: Some(500), ..Default::default() };
+    let filter =
+        RecipientFilter { statuses: Some(vec![MessageStatus::Uncertain]), limit: Some(500), ..Default::default() };
     let uncertain = outbox.recipients(id, &filter)?;
     let report = outbox.report(id)?;
     let shown = serde_json::json!({ "campaign": campaign, "uncertain": uncertain, "failures": report.failures });
@@ -201,7 +208,13 @@ fn status(outbox: &Outbox, id: &str, out: &Output) -> Result<()> {
         if uncertain.total > 0 {
             writeln!(w, "Uncertain (not resent; `wadesk bulk resolve {id} --resend|--drop [--position P]`):")?;
             for r in &uncertain.recipients {
-                writeln!(w, "  #{} {}  {}", r.position, r.phone, r.failure.as_ref().map(|f| f.reason.as_str()).unwrap_or(""))?;
+                writeln!(
+                    w,
+                    "  #{} {}  {}",
+                    r.position,
+                    r.phone,
+                    r.failure.as_ref().map(|f| f.reason.as_str()).unwrap_or("")
+                )?;
             }
         }
         Ok(())
@@ -279,7 +292,8 @@ fn parse_map(m: &str) -> Result<VariableMapping> {
 
 /// RFC 3339 (`2026-12-24T09:00:00+01:00`) or `+N` with a unit (`+30m`, `+2h`, `+1d`).
 fn parse_time(s: &str) -> Result<i64> {
-    let bad = || Error::Field("at".into(), format!("{s:?}: use RFC 3339 (2026-12-24T09:00:00+01:00) or +30m, +2h, +1d"));
+    let bad =
+        || Error::Field("at".into(), format!("{s:?}: use RFC 3339 (2026-12-24T09:00:00+01:00) or +30m, +2h, +1d"));
     if let Some(rel) = s.strip_prefix('+') {
         let (n, unit) = rel.split_at(rel.len().saturating_sub(1));
         let n: i64 = n.parse().map_err(|_| bad())?;

@@ -207,7 +207,12 @@ impl Store {
 
     /// Opts the contact with number `raw` out by hand (`true`; a number that is not a contact yet
     /// becomes one, opted out) or back in (`false`).
-    pub fn set_opt_out_by_phone(&self, raw: &str, opted_out: bool, default_country: Option<&str>) -> Result<ContactView> {
+    pub fn set_opt_out_by_phone(
+        &self,
+        raw: &str,
+        opted_out: bool,
+        default_country: Option<&str>,
+    ) -> Result<ContactView> {
         let digits = phone::normalize_field(raw, self.default_country(default_country)?, "phone")?;
         let conn = self.conn()?;
         let id: Option<i64> =

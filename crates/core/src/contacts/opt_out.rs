@@ -86,7 +86,19 @@ mod tests {
     #[test]
     fn whole_message_keywords_match_in_any_case_with_punctuation_around() {
         let k = defaults();
-        for text in ["STOP", "stop", "  Stop! ", "¡Baja!", "parar.", "Sair", "стоп", "Отписаться", "arrêt", "ARRET", "désabonner"] {
+        for text in [
+            "STOP",
+            "stop",
+            "  Stop! ",
+            "¡Baja!",
+            "parar.",
+            "Sair",
+            "стоп",
+            "Отписаться",
+            "arrêt",
+            "ARRET",
+            "désabonner",
+        ] {
             assert!(is_keyword(text, &k), "{text}");
         }
         for text in ["please stop", "stop it", "", "  !! ", "STOPPING", "baja la música"] {
@@ -120,7 +132,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             rows,
-            [("4915112345678".to_owned(), Some("reply".to_owned())), ("5511987654321".to_owned(), Some("reply".to_owned()))]
+            [
+                ("4915112345678".to_owned(), Some("reply".to_owned())),
+                ("5511987654321".to_owned(), Some("reply".to_owned()))
+            ]
         );
     }
 }

@@ -41,6 +41,13 @@ impl Country {
     }
 }
 
+/// The sandbox's demo customers (+1 555 000 000X): not valid numbers anywhere (555 is no area code),
+/// so libphonenumber refuses them, but the embedded sandbox answers for them; they must import.
+const SANDBOX_DEMO_NUMBERS: [&str; 6] = {
+    use wadesk_sandbox::messaging::*;
+    [DEMO_NOT_OPTED_IN, DEMO_NOT_ON_WHATSAPP, DEMO_SLOW, DEMO_NEVER_READ, DEMO_THANKS, DEMO_STOP]
+};
+
 /// `raw` as international digits without `+`, or a sentence for a person saying why it is not a
 /// number we can send to. `default` applies to numbers written without a country code.
 pub fn normalize(raw: &str, default: Option<Country>) -> std::result::Result<String, String> {
@@ -57,11 +64,10 @@ pub fn normalize(raw: &str, default: Option<Country>) -> std::result::Result<Str
         return Err(format!("\"{text}\" contains {what}: a number has only digits, spaces, - ( ) . / and a leading +"));
     }
     let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
+    let international = if plus { Some(digits.as_str()) } else { digits.strip_prefix("00") };
+    if let Some(demo) = international.filter(|d| SANDBOX_DEMO_NUMBERS.contains(d)) {
+        return Ok(demo.to_owned());
+    }
     let parsed = match (international, default) {
         (Some(number), _) => phonenumber::parse(None, format!("+{number}")),
         (None, Some(country)) => phonenumber::parse(Some(country.0), &digits),
@@ -157,7 +163,9 @@ mod tests {
     fn country_codes_are_checked() {
         assert_eq!(Country::parse(" br ", "c").unwrap().code(), "BR");
         for bad in ["XX", "DEU", "", "1A"] {
-            assert!(matches!(Country::parse(bad, "default_country"), Err(Error::Field(f, _)) if f == "default_country"));
+            assert!(
+                matches!(Country::parse(bad, "default_country"), Err(Error::Field(f, _)) if f == "default_country")
+            );
         }
     }
 }

@@ -114,7 +114,18 @@ pub(crate) fn insert_pending_tx(tx: &Transaction<'_>, m: &NewMessage<'_>, campai
                                retry_of, campaign_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?10, ?10)",
     )?
-    .execute(params![id, m.account_id, m.to, kind_str(m.kind), m.template_id, m.body, m.payload, m.retry_of, campaign_id, now])?;
+    .execute(params![
+        id,
+        m.account_id,
+        m.to,
+        kind_str(m.kind),
+        m.template_id,
+        m.body,
+        m.payload,
+        m.retry_of,
+        campaign_id,
+        now
+    ])?;
     local_event(tx, &id, &LocalEvent { status: MessageStatus::Pending, code: None, reason: None })?;
     Ok(id)
 }

@@ -31,7 +31,7 @@ pub(crate) struct Draft<'a> {
 }
 
 const COLUMNS: &str = "id, account_id, name, template_id, audience_json, mapping_json, rate_per_second, scheduled_at,
-                       state, created_at, started_at, finished_at";
+                       state, created_at, started_at, finished_at, waiting, rate_limited";
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Internal(format!("campaign JSON: {e}")))
@@ -66,7 +66,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<CampaignRow> {
             finished_at: r.get(11)?,
             funnel: Funnel::default(),
             eta_seconds: None,
-            waiting: None,
+            waiting: r.get(12)?,
+            rate_limited: r.get::<_, i64>(13)? as u64,
         },
         audience_json: r.get(4)?,
         mapping_json: r.get(5)?,
@@ -83,7 +84,6 @@ impl CampaignRow {
             .ok_or_else(|| Error::StoreCorrupt(format!("campaign {}: state {:?}", v.id, self.state)))?;
         v.funnel = store.funnel(&v.id)?;
         v.eta_seconds = eta_seconds(v.state, &v.funnel, v.rate_per_second);
-        v.waiting = store.campaign_waiting(&v.id)?;
         Ok(v)
     }
 }
@@ -206,10 +206,16 @@ impl Store {
             )?;
         }
         if let Some(r) = edit.rate_per_second {
-            conn.execute("UPDATE campaigns SET rate_per_second = ?2, updated_at = ?3 WHERE id = ?1", params![id, r, now])?;
+            conn.execute(
+                "UPDATE campaigns SET rate_per_second = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, r, now],
+            )?;
         }
         if let Some(at) = edit.scheduled_at {
-            conn.execute("UPDATE campaigns SET scheduled_at = ?2, updated_at = ?3 WHERE id = ?1", params![id, at, now])?;
+            conn.execute(
+                "UPDATE campaigns SET scheduled_at = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, at, now],
+            )?;
         }
         drop(conn);
         if let Some(m) = &edit.mapping {
@@ -228,9 +234,15 @@ impl Store {
         let tx = conn.transaction()?;
         for c in contact_ids {
             if excluded {
-                tx.execute("INSERT OR IGNORE INTO campaign_exclusions (campaign_id, contact_id) VALUES (?1, ?2)", params![id, c])?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO campaign_exclusions (campaign_id, contact_id) VALUES (?1, ?2)",
+                    params![id, c],
+                )?;
             } else {
-                tx.execute("DELETE FROM campaign_exclusions WHERE campaign_id = ?1 AND contact_id = ?2", params![id, c])?;
+                tx.execute(
+                    "DELETE FROM campaign_exclusions WHERE campaign_id = ?1 AND contact_id = ?2",
+                    params![id, c],
+                )?;
             }
         }
         tx.commit()?;

@@ -50,17 +50,41 @@ impl Problems {
 /// Severity and description of each kind.
 pub(crate) fn describe(kind: ProblemKind, marketing: bool) -> (Severity, &'static str) {
     match kind {
-        ProblemKind::EmptyValue => (Severity::Error, "A value is empty: fill the contact's field, give the placeholder a fallback, or exclude the contact."),
-        ProblemKind::LineBreak => (Severity::Error, "A value has a line break, which WhatsApp refuses in a variable: edit the contact or exclude it."),
-        ProblemKind::ControlCharacter => (Severity::Error, "A value has an invisible control character: edit the contact or exclude it."),
-        ProblemKind::ValueTooLong => (Severity::Error, "A value is longer than WhatsApp takes for one variable (1,024 characters)."),
-        ProblemKind::MessageTooLong => (Severity::Error, "The message is longer than WhatsApp takes (4,096 characters)."),
-        ProblemKind::InvalidNumber => (Severity::Error, "The number is not a valid international number: edit the contact or exclude it."),
-        ProblemKind::TemplateMissing => (Severity::Error, "The template is not in the last sync (deleted or not approved): sync the templates or pick another."),
+        ProblemKind::EmptyValue => (
+            Severity::Error,
+            "A value is empty: fill the contact's field, give the placeholder a fallback, or exclude the contact.",
+        ),
+        ProblemKind::LineBreak => (
+            Severity::Error,
+            "A value has a line break, which WhatsApp refuses in a variable: edit the contact or exclude it.",
+        ),
+        ProblemKind::ControlCharacter => {
+            (Severity::Error, "A value has an invisible control character: edit the contact or exclude it.")
+        }
+        ProblemKind::ValueTooLong => {
+            (Severity::Error, "A value is longer than WhatsApp takes for one variable (1,024 characters).")
+        }
+        ProblemKind::MessageTooLong => {
+            (Severity::Error, "The message is longer than WhatsApp takes (4,096 characters).")
+        }
+        ProblemKind::InvalidNumber => {
+            (Severity::Error, "The number is not a valid international number: edit the contact or exclude it.")
+        }
+        ProblemKind::TemplateMissing => (
+            Severity::Error,
+            "The template is not in the last sync (deleted or not approved): sync the templates or pick another.",
+        ),
         ProblemKind::Unmapped => (Severity::Error, "A placeholder has no source: map it to a field or a text."),
-        ProblemKind::Duplicate => (Severity::Skipped, "Already got this template from this account in the last 24 hours: left out, so nobody gets it twice."),
-        ProblemKind::OptedOut if marketing => (Severity::Skipped, "Opted out: a MARKETING template is never sent to them."),
-        ProblemKind::OptedOut => (Severity::Warning, "Opted out of marketing; this template is not MARKETING, so they still get it."),
+        ProblemKind::Duplicate => (
+            Severity::Skipped,
+            "Already got this template from this account in the last 24 hours: left out, so nobody gets it twice.",
+        ),
+        ProblemKind::OptedOut if marketing => {
+            (Severity::Skipped, "Opted out: a MARKETING template is never sent to them.")
+        }
+        ProblemKind::OptedOut => {
+            (Severity::Warning, "Opted out of marketing; this template is not MARKETING, so they still get it.")
+        }
         ProblemKind::FallbackUsed => (Severity::Warning, "The field is empty, so the fallback text stands in."),
     }
 }

@@ -35,9 +35,11 @@ fn count(f: &mut Funnel, state: &str, status: Option<MessageStatus>, n: u64) {
         ("uncertain", _) => f.uncertain += n,
         ("dropped" | "cancelled", _) => f.dropped += n,
         (_, Some(s)) => {
-            let reached = |min: MessageStatus| matches!(s, MessageStatus::Read)
-                || (min == MessageStatus::Delivered && s == MessageStatus::Delivered)
-                || (min == MessageStatus::Sent && matches!(s, MessageStatus::Sent | MessageStatus::Delivered));
+            let reached = |min: MessageStatus| {
+                matches!(s, MessageStatus::Read)
+                    || (min == MessageStatus::Delivered && s == MessageStatus::Delivered)
+                    || (min == MessageStatus::Sent && matches!(s, MessageStatus::Sent | MessageStatus::Delivered))
+            };
             match s {
                 MessageStatus::NotSubmitted => f.failed += n,
                 MessageStatus::Uncertain | MessageStatus::Pending => f.uncertain += n,
@@ -80,17 +82,13 @@ impl Store {
              WHERE r.campaign_id = ?1 GROUP BY r.state, m.status",
         )?;
         let mut f = Funnel::default();
-        let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)))?;
+        let rows = stmt
+            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (state, status, n) = row?;
             count(&mut f, &state, status.as_deref().and_then(MessageStatus::parse), n as u64);
         }
         Ok(f)
-    }
-
-    /// Why campaign `id`'s sender is holding back, if it is.
-    pub(crate) fn campaign_waiting(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.conn()?.query_row("SELECT waiting FROM campaigns WHERE id = ?1", [id], |r| r.get(0))?)
     }
 
     /// Cumulative funnel counts over time, from the status events of the latest attempts.
@@ -189,12 +187,27 @@ impl Store {
     /// Writes every recipient of campaign `id` as CSV; returns how many.
     pub fn export_campaign_csv(&self, id: &str, out: impl std::io::Write) -> Result<u64> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(["position", "phone", "name", "state", "status", "failure_code", "failure_reason", "attempt", "updated_at", "message_id", "message"])
-            .map_err(csv_error)?;
+        w.write_record([
+            "position",
+            "phone",
+            "name",
+            "state",
+            "status",
+            "failure_code",
+            "failure_reason",
+            "attempt",
+            "updated_at",
+            "message_id",
+            "message",
+        ])
+        .map_err(csv_error)?;
         let mut offset = 0u32;
         let mut written = 0;
         loop {
-            let page = self.campaign_recipients(id, &RecipientFilter { offset: Some(offset), limit: Some(500), ..Default::default() })?;
+            let page = self.campaign_recipients(
+                id,
+                &RecipientFilter { offset: Some(offset), limit: Some(500), ..Default::default() },
+            )?;
             for r in &page.recipients {
                 w.write_record([
                     r.position.to_string(),

@@ -45,7 +45,6 @@ impl Pacer {
             self.hold_until = Some(until);
         }
     }
-
 }
 
 /// A delay of `base` scaled by a random factor in 0.5–1.5, so many senders do not retry in step.

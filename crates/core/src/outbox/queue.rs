@@ -47,7 +47,9 @@ impl Store {
                  LEFT JOIN messages m ON m.id = r.message_id
                  WHERE r.campaign_id = ?1 AND r.state = 'sending'",
             )?;
-            let rows = stmt.query_map([campaign_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            let rows = stmt
+                .query_map([campaign_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             rows
         };
         let mut uncertain = 0;
@@ -130,7 +132,15 @@ impl Store {
 
     /// The provider refused the call for now (429, 5xx): nothing was sent, so the message row of
     /// the attempt is removed and the recipient queued again after `not_before`.
-    pub(crate) fn requeue(&self, campaign_id: &str, q: &Queued, message_id: &str, not_before: i64, why: &str) -> Result<()> {
+    pub(crate) fn requeue(
+        &self,
+        campaign_id: &str,
+        q: &Queued,
+        message_id: &str,
+        not_before: i64,
+        why: &str,
+        rate_limited: bool,
+    ) -> Result<()> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let account: Option<String> =
@@ -142,6 +152,9 @@ impl Store {
              WHERE campaign_id = ?1 AND position = ?2",
             params![campaign_id, q.position, q.previous, not_before, why, now_ms()],
         )?;
+        if rate_limited {
+            tx.execute("UPDATE campaigns SET rate_limited = rate_limited + 1 WHERE id = ?1", [campaign_id])?;
+        }
         tx.commit()?;
         drop(conn);
         if let Some(account_id) = account {
@@ -151,7 +164,13 @@ impl Store {
     }
 
     /// Sets one recipient's state (and clears its backoff).
-    pub(crate) fn set_recipient_state(&self, campaign_id: &str, position: i64, state: &str, error: Option<&str>) -> Result<()> {
+    pub(crate) fn set_recipient_state(
+        &self,
+        campaign_id: &str,
+        position: i64,
+        state: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
         self.conn()?
             .prepare_cached(
                 "UPDATE campaign_recipients SET state = ?3, not_before = NULL, last_error = coalesce(?4, last_error),
@@ -201,14 +220,19 @@ impl Store {
     }
 
     /// Numbers that got `template_id` from `account_id` in the last 24 hours (and may have it).
-    pub(crate) fn recent_destinations(&self, account_id: &str, template_id: &str) -> Result<std::collections::HashSet<String>> {
+    pub(crate) fn recent_destinations(
+        &self,
+        account_id: &str,
+        template_id: &str,
+    ) -> Result<std::collections::HashSet<String>> {
         let since = now_ms() - 24 * 3600 * 1000;
         let conn = self.conn()?;
         let mut stmt = conn.prepare(
             "SELECT DISTINCT destination FROM messages
              WHERE account_id = ?1 AND template_id = ?2 AND created_at >= ?3 AND status NOT IN ('not_submitted', 'failed')",
         )?;
-        let set = stmt.query_map(params![account_id, template_id, since], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let set =
+            stmt.query_map(params![account_id, template_id, since], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(set)
     }
 }

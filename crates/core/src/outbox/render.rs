@@ -78,7 +78,11 @@ fn value_problem(n: u32, value: &str, source: &VariableSource) -> Option<RowProb
 
 /// The value of every mapped placeholder of `placeholders` for `contact` (fallbacks applied,
 /// unchecked): what a test send fills in.
-pub(crate) fn values(placeholders: &[u32], mapping: &[VariableMapping], contact: &AudienceContact) -> Vec<(u32, String)> {
+pub(crate) fn values(
+    placeholders: &[u32],
+    mapping: &[VariableMapping],
+    contact: &AudienceContact,
+) -> Vec<(u32, String)> {
     placeholders
         .iter()
         .filter_map(|n| mapping.iter().find(|m| m.number == *n))

@@ -39,7 +39,12 @@ pub type Progress<'a> = &'a (dyn Fn(&CampaignView) + Send + Sync);
 /// Sends campaign `id` in this process until it is done, paused or cancelled; returns it as it
 /// then stands. A scheduled campaign is waited for until its time. Fails with `Error::Busy` when
 /// another process sends it.
-pub(crate) async fn run(store: &Arc<Store>, messaging: &Messaging, id: &str, progress: Progress<'_>) -> Result<CampaignView> {
+pub(crate) async fn run(
+    store: &Arc<Store>,
+    messaging: &Messaging,
+    id: &str,
+    progress: Progress<'_>,
+) -> Result<CampaignView> {
     let _lock = CampaignLock::acquire(store.path(), id)?;
     let uncertain = store.settle_orphaned_sends(id)?;
     if uncertain > 0 {
@@ -206,7 +211,9 @@ fn settle(
             store.set_recipient_state(campaign_id, q.position, "done", None)
         }
         Err(SendError::RateLimited { retry_after_s, error }) if tries < MAX_RATE_LIMITED => {
-            let wait = retry_after_s.map_or_else(|| jittered(Duration::from_secs(1)), Duration::from_secs).min(MAX_RETRY_AFTER);
+            let wait = retry_after_s
+                .map_or_else(|| jittered(Duration::from_secs(1)), Duration::from_secs)
+                .min(MAX_RETRY_AFTER);
             let until = Instant::now() + wait;
             {
                 let mut h = hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -214,7 +221,7 @@ fn settle(
                     *h = Some(until);
                 }
             }
-            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &error.to_string())
+            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &error.to_string(), true)
         }
         Err(SendError::RateLimited { error, .. }) => {
             store.mark_not_submitted(message_id, Some(429), &error.to_string())?;
@@ -222,7 +229,7 @@ fn settle(
         }
         Err(SendError::NotAccepted(e)) if retryable(&e) && tries < MAX_RETRIES => {
             let wait = backoff(tries);
-            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &e.to_string())
+            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &e.to_string(), false)
         }
         Err(SendError::NotAccepted(e)) => {
             store.mark_not_submitted(message_id, None, &e.to_string())?;

@@ -53,7 +53,9 @@ impl Outbox {
         let rate = check_rate(c.rate_per_second.unwrap_or(DEFAULT_RATE_PER_SECOND))?;
         let scheduled_at = c.scheduled_at.map(check_schedule).transpose()?;
         let name = match c.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(n) if n.chars().count() > 120 => return Err(Error::Field("name".into(), "at most 120 characters".into())),
+            Some(n) if n.chars().count() > 120 => {
+                return Err(Error::Field("name".into(), "at most 120 characters".into()))
+            }
             Some(n) => n.to_owned(),
             None => format!("{} · {}", template_id, &crate::messaging::history::utc(now_ms())[..16].replace('T', " ")),
         };
@@ -158,15 +160,27 @@ impl Outbox {
         if let Some(expected) = expected_count.filter(|e| *e != report.to_send) {
             return Err(Error::Field(
                 "expected_count".into(),
-                format!("the audience changed: {} messages would go out now, not {expected}; check again", report.to_send),
+                format!(
+                    "the audience changed: {} messages would go out now, not {expected}; check again",
+                    report.to_send
+                ),
             ));
         }
         if ready.is_empty() {
-            return Err(Error::Field("audience".into(), "nobody to send to: the audience is empty or everyone is left out".into()));
+            return Err(Error::Field(
+                "audience".into(),
+                "nobody to send to: the audience is empty or everyone is left out".into(),
+            ));
         }
         let frozen: Vec<Frozen<'_>> = ready
             .iter()
-            .map(|r| Frozen { contact_id: r.contact_id, phone: &r.phone, name: r.name.as_deref(), body: &r.body, payload: &r.payload })
+            .map(|r| Frozen {
+                contact_id: r.contact_id,
+                phone: &r.phone,
+                name: r.name.as_deref(),
+                body: &r.body,
+                payload: &r.payload,
+            })
             .collect();
         let later = c.scheduled_at.is_some_and(|at| at > now_ms());
         let to = if later { CampaignState::Scheduled } else { CampaignState::Running };
@@ -223,7 +237,12 @@ impl Outbox {
     }
 
     /// Resends (as new attempts) or drops uncertain recipients (`positions`, or all of them).
-    pub fn resolve_uncertain(&self, id: &str, positions: Option<&[i64]>, action: UncertainAction) -> Result<(CampaignView, u64)> {
+    pub fn resolve_uncertain(
+        &self,
+        id: &str,
+        positions: Option<&[i64]>,
+        action: UncertainAction,
+    ) -> Result<(CampaignView, u64)> {
         let resend = action == UncertainAction::Resend;
         let n = self.store.resolve_uncertain(id, positions, resend)?;
         if resend && n > 0 {
@@ -309,7 +328,11 @@ impl Outbox {
         };
         let (path, file) = crate::messaging::history::create_export_file(dir, "wadesk-sample")?;
         let mut w = csv::Writer::from_writer(file);
-        let rows = [columns.clone(), example("4915112345678", "Anna", "Anna Schmidt"), example("5511987654321", "João", "João Silva")];
+        let rows = [
+            columns.clone(),
+            example("4915112345678", "Anna", "Anna Schmidt"),
+            example("5511987654321", "João", "João Silva"),
+        ];
         for row in rows {
             w.write_record(&row).map_err(crate::messaging::history::csv_error)?;
         }
@@ -352,8 +375,7 @@ fn check_schedule(at: i64) -> Result<i64> {
 }
 
 fn check_audience(a: &Audience) -> Result<()> {
-    // The expression form checks every tag and field name the same way the CLI's does.
-    Audience::parse(&a.to_expr()).map(|_| ())
+    a.validate()
 }
 
 /// Field names a mapping may read.

@@ -6,6 +6,7 @@ mod bindings;
 mod keychain;
 mod loopback;
 mod messaging;
+mod outbox;
 mod registration;
 mod relay;
 mod store;

@@ -70,8 +70,11 @@ impl Store {
         let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
         let mut n = 0;
         let (path, file) = loop {
-            let name =
-                if n == 0 { format!("wadesk-contacts-{stamp}.csv") } else { format!("wadesk-contacts-{stamp}-{n}.csv") };
+            let name = if n == 0 {
+                format!("wadesk-contacts-{stamp}.csv")
+            } else {
+                format!("wadesk-contacts-{stamp}-{n}.csv")
+            };
             let path = dir.join(name);
             match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => break (path, file),

@@ -57,11 +57,7 @@ pub fn normalize(raw: &str, default: Option<Country>) -> std::result::Result<Str
         return Err(format!("\"{text}\" contains {what}: a number has only digits, spaces, - ( ) . / and a leading +"));
     }
     let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
+    let international = if plus { Some(digits.as_str()) } else { digits.strip_prefix("00") };
     let parsed = match (international, default) {
         (Some(number), _) => phonenumber::parse(None, format!("+{number}")),
         (None, Some(country)) => phonenumber::parse(Some(country.0), &digits),
@@ -157,7 +153,9 @@ mod tests {
     fn country_codes_are_checked() {
         assert_eq!(Country::parse(" br ", "c").unwrap().code(), "BR");
         for bad in ["XX", "DEU", "", "1A"] {
-            assert!(matches!(Country::parse(bad, "default_country"), Err(Error::Field(f, _)) if f == "default_country"));
+            assert!(
+                matches!(Country::parse(bad, "default_country"), Err(Error::Field(f, _)) if f == "default_country")
+            );
         }
     }
 }

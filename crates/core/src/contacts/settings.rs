@@ -144,7 +144,8 @@ mod tests {
         assert!(matches!(validate(&bad_country), Err(Error::Field(f, _)) if f == "default_country"));
         let long = ContactSettings { default_country: None, opt_out_keywords: vec!["x".repeat(31)] };
         assert!(matches!(validate(&long), Err(Error::Field(f, _)) if f == "opt_out_keywords"));
-        let many = ContactSettings { default_country: None, opt_out_keywords: (0..101).map(|i| i.to_string()).collect() };
+        let many =
+            ContactSettings { default_country: None, opt_out_keywords: (0..101).map(|i| i.to_string()).collect() };
         assert!(validate(&many).is_err());
     }
 }

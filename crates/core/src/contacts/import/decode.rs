@@ -126,9 +126,7 @@ pub fn read(decoded: &Decoded, limit: Option<usize>) -> Result<(Table, u64)> {
         }
         total += 1;
         if total as usize > MAX_ROWS {
-            return Err(file_error(format!(
-                "the file has more than {MAX_ROWS} rows; split it into smaller files"
-            )));
+            return Err(file_error(format!("the file has more than {MAX_ROWS} rows; split it into smaller files")));
         }
         if limit.is_none_or(|l| rows.len() < l) {
             let line = record.position().map(|p| p.line()).unwrap_or(0);

@@ -54,7 +54,8 @@ pub fn check(mapping: &[ColumnTarget], header_row: &[String]) -> Result<usize> {
         let once = matches!(target, ColumnTarget::Name | ColumnTarget::FirstName | ColumnTarget::OptOut);
         let again = mapping[..i].contains(target);
         if let ColumnTarget::Field { name } = target {
-            rules::custom_field_name(name, "mapping").map_err(|e| mapping_error(format!("{}: {}", column(i), message(e))))?;
+            rules::custom_field_name(name, "mapping")
+                .map_err(|e| mapping_error(format!("{}: {}", column(i), message(e))))?;
         }
         if again && (once || matches!(target, ColumnTarget::Field { .. })) {
             return Err(mapping_error(format!("{} is mapped to the same target as an earlier column", column(i))));

@@ -35,11 +35,8 @@ impl Store {
         let decoded = decode::decode(bytes)?;
         let (table, total_rows) = decode::read(&decoded, Some(PREVIEW_ROWS))?;
         let width = table.headers.len();
-        let rows = table
-            .rows
-            .iter()
-            .map(|r| (0..width).map(|i| r.cells.get(i).unwrap_or("").to_owned()).collect())
-            .collect();
+        let rows =
+            table.rows.iter().map(|r| (0..width).map(|i| r.cells.get(i).unwrap_or("").to_owned()).collect()).collect();
         let saved = self.saved_mapping(&table.headers)?;
         let mapping_saved = saved.is_some();
         Ok(ImportPreview {

@@ -55,7 +55,7 @@ pub fn import(
     let mut seen: HashSet<String> = HashSet::new();
     let now = now_ms();
     for row in &table.rows {
-        if report.rows % PROGRESS_EVERY == 0 && report.rows > 0 {
+        if report.rows.is_multiple_of(PROGRESS_EVERY) && report.rows > 0 {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(cancelled(report));
             }
@@ -98,13 +98,59 @@ fn save_mapping(tx: &Transaction<'_>, plan: &Plan, now: i64) -> Result<()> {
 fn opt_out_word(cell: &str) -> Option<bool> {
     let w = cell.trim().to_lowercase();
     let yes = [
-        "yes", "y", "true", "1", "x", "✓", "✔", "opted out", "opt out", "opt-out", "optout", "unsubscribed", "stop",
-        "ja", "j", "wahr", "abgemeldet", "si", "sí", "s", "verdadero", "baja", "sim", "verdadeiro", "descadastrado",
-        "oui", "o", "vrai", "désabonné", "да", "д", "отписан", "отписался",
+        "yes",
+        "y",
+        "true",
+        "1",
+        "x",
+        "✓",
+        "✔",
+        "opted out",
+        "opt out",
+        "opt-out",
+        "optout",
+        "unsubscribed",
+        "stop",
+        "ja",
+        "j",
+        "wahr",
+        "abgemeldet",
+        "si",
+        "sí",
+        "s",
+        "verdadero",
+        "baja",
+        "sim",
+        "verdadeiro",
+        "descadastrado",
+        "oui",
+        "o",
+        "vrai",
+        "désabonné",
+        "да",
+        "д",
+        "отписан",
+        "отписался",
     ];
     let no = [
-        "", "no", "n", "false", "0", "-", "nein", "falsch", "falso", "não", "nao", "non", "faux", "нет", "н",
-        "subscribed", "opted in", "opt in",
+        "",
+        "no",
+        "n",
+        "false",
+        "0",
+        "-",
+        "nein",
+        "falsch",
+        "falso",
+        "não",
+        "nao",
+        "non",
+        "faux",
+        "нет",
+        "н",
+        "subscribed",
+        "opted in",
+        "opt in",
     ];
     if yes.contains(&w.as_str()) {
         Some(true)
@@ -161,7 +207,10 @@ fn read_row(plan: &Plan, row: &Row, errors: &mut Vec<RowError>) -> Option<Values
             ColumnTarget::OptOut => match opt_out_word(cell) {
                 Some(flag) => v.opt_out = flag,
                 None => {
-                    err(Some(plan.column(i)), format!("\"{cell}\" is not a yes or no for opt-out; the row was not imported"));
+                    err(
+                        Some(plan.column(i)),
+                        format!("\"{cell}\" is not a yes or no for opt-out; the row was not imported"),
+                    );
                     return None;
                 }
             },
@@ -185,7 +234,9 @@ struct Existing {
 
 fn existing(tx: &Transaction<'_>, phone: &str) -> Result<Option<Existing>> {
     let row = tx
-        .prepare_cached("SELECT id, name, first_name, fields_json, opted_out_at IS NOT NULL FROM contacts WHERE phone = ?1")?
+        .prepare_cached(
+            "SELECT id, name, first_name, fields_json, opted_out_at IS NOT NULL FROM contacts WHERE phone = ?1",
+        )?
         .query_row([phone], |r| {
             let json: String = r.get(3)?;
             Ok(Existing {

@@ -10,6 +10,7 @@
 
 mod args;
 mod commands;
+mod contacts;
 mod messaging;
 mod prompt;
 mod register;

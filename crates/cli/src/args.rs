@@ -58,6 +58,9 @@ pub enum Command {
     /// Bulk sends: create, dry-run, start, pause, resume, cancel, retry the failed.
     #[command(subcommand)]
     Bulk(BulkCommand),
+    /// Contacts: CSV import, list, export, tags, opt-out and settings.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -379,4 +382,104 @@ pub struct AddArgs {
     /// Read credentials as NAME=VALUE lines from standard input.
     #[arg(long)]
     pub secrets_stdin: bool,
+}
+
+/// Which contacts `contacts list|export` show.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContactFilter {
+    /// Only contacts whose number, name or a field contains this (case-insensitive).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only contacts with this tag (repeatable: all of them).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Only opted-out contacts.
+    #[arg(long, conflicts_with = "reachable")]
+    pub opted_out: bool,
+    /// Only contacts that are not opted out.
+    #[arg(long)]
+    pub reachable: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Import a CSV file (UTF-8 or Latin-1; `,` `;` or tab). Exit 2 when some rows had errors.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Map a column (header name or 1-based number) to phone, name, first_name, tags, opt_out,
+        /// ignore, or a custom field (`field:NAME` or `NAME`). Unmapped columns keep the preview's
+        /// mapping (the saved one for this header, else a guess).
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        /// Add this tag to every imported contact (repeatable).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Country (ISO 3166, e.g. DE) for numbers without a country code; default: the setting.
+        #[arg(long, value_name = "CC")]
+        default_country: Option<String>,
+    },
+    /// List contacts (name, then number).
+    List {
+        #[command(flatten)]
+        filter: ContactFilter,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// At most this many.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=500))]
+        limit: u32,
+    },
+    /// Write contacts as CSV (to standard output, or a file).
+    Export {
+        #[command(flatten)]
+        filter: ContactFilter,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Opt a number out by hand (a number that is not a contact yet becomes one, opted out).
+    OptOut {
+        /// The number (a default country applies without a country code).
+        phone: String,
+    },
+    /// Opt a contact back in.
+    OptIn {
+        /// The number.
+        phone: String,
+    },
+    /// Add a tag to contacts.
+    Tag {
+        /// The tag.
+        tag: String,
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+    },
+    /// Remove a tag from contacts.
+    Untag {
+        /// The tag.
+        tag: String,
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+    },
+    /// Delete contacts (asks first; without a terminal needs --yes).
+    Delete {
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show or change the contact settings.
+    Settings {
+        /// Country for numbers without a country code (`none` to clear).
+        #[arg(long, value_name = "CC")]
+        default_country: Option<String>,
+        /// Replies that opt a contact out, comma-separated (replaces the list).
+        #[arg(long, value_name = "K,K…")]
+        opt_out_keywords: Option<String>,
+    },
 }

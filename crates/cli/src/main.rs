@@ -12,6 +12,7 @@
 mod args;
 mod bulk;
 mod commands;
+mod contacts;
 mod messaging;
 mod prompt;
 mod register;

@@ -240,17 +240,11 @@ impl Store {
     /// else the setting); one that another contact has is `Error::Field("phone", …)`. Opting out
     /// by hand records the time and source `manual`; opting back in clears both.
     pub fn update_contact(&self, id: i64, edit: &ContactEdit, default_country: Option<&str>) -> Result<ContactView> {
-        let phone = match &edit.phone {
-            Some(raw) => Some(phone::normalize_field(raw, self.default_country(default_country)?, "phone")?),
-            None => None,
-        };
-        let name = edit.name.as_deref().map(|n| text_value(n, "name")).transpose()?;
-        let first_name = edit.first_name.as_deref().map(|n| text_value(n, "first_name")).transpose()?;
-        let fields = edit.fields.as_ref().map(edited_fields).transpose()?;
+        let checked = Checked::of(edit, self.default_country(default_country)?)?;
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let before = contact_on(&tx, id)?;
-        if let Some(phone) = &phone {
+        if let Some(phone) = &checked.phone {
             let other: Option<i64> = tx
                 .query_row("SELECT id FROM contacts WHERE phone = ?1 AND id != ?2", params![phone, id], |r| r.get(0))
                 .optional()?;
@@ -258,35 +252,7 @@ impl Store {
                 return Err(Error::Field("phone".into(), format!("+{phone} is already another contact's number")));
             }
         }
-        let fields_json = match &fields {
-            Some(f) => Some(serde_json::to_string(f).map_err(|e| Error::Internal(e.to_string()))?),
-            None => None,
-        };
-        let (opt_at, opt_source) = match (edit.opted_out, before.opted_out_at) {
-            (Some(true), None) => (Some(now_ms()), Some("manual")),
-            (Some(false), _) => (None, None),
-            _ => (before.opted_out_at, before.opt_out_source.map(source_name)),
-        };
-        tx.execute(
-            "UPDATE contacts SET phone = coalesce(?2, phone),
-                    name = CASE WHEN ?3 THEN ?4 ELSE name END,
-                    first_name = CASE WHEN ?5 THEN ?6 ELSE first_name END,
-                    fields_json = coalesce(?7, fields_json),
-                    opted_out_at = ?8, opt_out_source = ?9, updated_at = ?10
-             WHERE id = ?1",
-            params![
-                id,
-                phone,
-                name.is_some(),
-                name.flatten(),
-                first_name.is_some(),
-                first_name.flatten(),
-                fields_json,
-                opt_at,
-                opt_source,
-                now_ms()
-            ],
-        )?;
+        checked.write(&tx, &before, edit.opted_out)?;
         if let Some(tags) = &edit.tags {
             set_tags(&tx, id, tags)?;
         }
@@ -305,6 +271,57 @@ impl Store {
             self.announce([Change::Contacts]);
         }
         Ok(n as u64)
+    }
+}
+
+/// An edit's values, checked before the store is locked. `Some(None)` clears a name.
+struct Checked {
+    phone: Option<String>,
+    name: Option<Option<String>>,
+    first_name: Option<Option<String>>,
+    fields_json: Option<String>,
+}
+
+impl Checked {
+    fn of(edit: &ContactEdit, country: Option<phone::Country>) -> Result<Checked> {
+        let phone = edit.phone.as_deref().map(|raw| phone::normalize_field(raw, country, "phone")).transpose()?;
+        let name = edit.name.as_deref().map(|n| text_value(n, "name")).transpose()?;
+        let first_name = edit.first_name.as_deref().map(|n| text_value(n, "first_name")).transpose()?;
+        let fields_json = match edit.fields.as_ref().map(edited_fields).transpose()? {
+            Some(f) => Some(serde_json::to_string(&f).map_err(|e| Error::Internal(e.to_string()))?),
+            None => None,
+        };
+        Ok(Checked { phone, name, first_name, fields_json })
+    }
+
+    /// Writes the edit over `before`; `opted_out` as in [`ContactEdit::opted_out`].
+    fn write(&self, conn: &Connection, before: &ContactView, opted_out: Option<bool>) -> Result<()> {
+        let (opt_at, opt_source) = match (opted_out, before.opted_out_at) {
+            (Some(true), None) => (Some(now_ms()), Some("manual")),
+            (Some(false), _) => (None, None),
+            _ => (before.opted_out_at, before.opt_out_source.map(source_name)),
+        };
+        conn.execute(
+            "UPDATE contacts SET phone = coalesce(?2, phone),
+                    name = CASE WHEN ?3 THEN ?4 ELSE name END,
+                    first_name = CASE WHEN ?5 THEN ?6 ELSE first_name END,
+                    fields_json = coalesce(?7, fields_json),
+                    opted_out_at = ?8, opt_out_source = ?9, updated_at = ?10
+             WHERE id = ?1",
+            params![
+                before.id,
+                self.phone,
+                self.name.is_some(),
+                self.name.clone().flatten(),
+                self.first_name.is_some(),
+                self.first_name.clone().flatten(),
+                self.fields_json,
+                opt_at,
+                opt_source,
+                now_ms()
+            ],
+        )?;
+        Ok(())
     }
 }
 

@@ -138,4 +138,33 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn an_inbound_stop_through_the_webhook_door_opts_the_sender_out_and_announces_contacts() {
+        use crate::messaging::Change;
+        use crate::webhooks::dispatch;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_tests(dir.path());
+        let account = store.seed_sandbox_account().unwrap().id;
+        let post = |seq: u64, id: &str, text: &str| {
+            let body = format!(
+                r#"{{"app":"Demo","timestamp":1580227766370,"version":2,"type":"message","payload":{{"id":"{id}","source":"421233221242","type":"text","payload":{{"text":"{text}"}}}}}}"#
+            );
+            let req = wadesk_relay_protocol::CapturedRequest {
+                method: "POST".into(),
+                path_and_query: format!("/chatarchitect/messages/{account}"),
+                headers: vec![],
+                body: body.into_bytes(),
+                received_at_ms: now_ms(),
+            };
+            let mut changes = Vec::new();
+            store.with_tx(|tx| dispatch(tx, seq, &req, &mut changes)).unwrap();
+            changes
+        };
+        assert!(!post(1, "in-1", "Hello, when do you open?").contains(&Change::Contacts));
+        assert!(post(2, "in-2", " Stop! ").contains(&Change::Contacts));
+        let c = store.contact_by_phone("+421233221242", None).unwrap();
+        assert_eq!(c.opt_out_source, Some(crate::contacts::OptOutSource::Reply));
+        assert!(c.opted_out_at.is_some());
+    }
 }

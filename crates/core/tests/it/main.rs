@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bindings;
+mod contacts;
 mod keychain;
 mod loopback;
 mod messaging;

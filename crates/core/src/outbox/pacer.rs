@@ -1,13 +1,17 @@
-//! Pacing: a token bucket that holds one token, so sends go out evenly at the configured rate and
-//! never in a burst (a burst is what makes a provider's own limiter answer 429).
+//! Pacing: a token bucket that holds [`BURST`] tokens, so sends go out evenly at the configured
+//! rate and never in a burst that a provider's own limiter would answer with 429.
 //!
 //! Slots are computed from the start, not from the last send, so small delays do not add up and
-//! the achieved rate stays on the setting; a sender that fell behind (a slow store, a pause) gets
-//! no catch-up burst either. A 429 holds every slot until the provider's `Retry-After` has passed.
+//! the achieved rate stays on the setting; a sender that fell behind (a slow write, a busy
+//! machine) catches up with at most `BURST - 1` extra sends at once, never more. A 429 holds every
+//! slot until the provider's `Retry-After` has passed.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+/// Tokens the bucket holds: how far a late sender may catch up at once.
+pub(crate) const BURST: u32 = 4;
 
 /// Hands out send slots at `rate` per second.
 #[derive(Debug)]
@@ -26,9 +30,10 @@ impl Pacer {
     /// Waits for the next slot.
     pub(crate) async fn wait(&mut self) {
         let now = Instant::now();
-        if self.next + self.interval < now {
-            // Fell behind by more than one slot: start again from now rather than burst.
-            self.next = now;
+        let earliest = now.checked_sub(self.interval * (BURST - 1)).unwrap_or(now);
+        if self.next < earliest {
+            // Fell behind by more than the bucket holds: the missed slots are gone.
+            self.next = earliest;
         }
         let mut at = self.next;
         if let Some(hold) = self.hold_until.filter(|h| *h > at) {
@@ -71,6 +76,20 @@ mod tests {
         let took = start.elapsed().as_secs_f64();
         // 800 slots at 80/s: the first is at 0, the last at 799/80 s.
         assert!((took - 799.0 / 80.0).abs() < 0.01, "took {took}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_sender_catches_up_with_a_bounded_burst() {
+        let mut p = Pacer::new(10.0);
+        p.wait().await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let t = Instant::now();
+        for _ in 0..BURST {
+            p.wait().await;
+        }
+        assert_eq!(t.elapsed(), Duration::ZERO, "the bucket's tokens go at once");
+        p.wait().await;
+        assert!((t.elapsed().as_secs_f64() - 0.1).abs() < 0.01, "then the rate again: {:?}", t.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

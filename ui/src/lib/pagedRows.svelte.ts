@@ -21,6 +21,7 @@ export class PagedRows<T> {
   readonly pageSize: number;
   /** The list last asked about, to fill it again when a changed total dropped its pages. */
   #list: { handle: VListHandle | undefined; rowHeight: number } | null = null;
+  #disposed = false;
 
   /** `fetch` reads the current query when called; call `reset` whenever that query changes. */
   constructor(fetch: (offset: number, limit: number) => Promise<RowWindow<T>>, pageSize = 200) {
@@ -56,7 +57,7 @@ export class PagedRows<T> {
       this.error = null;
       // After the list has re-rendered for the new total, fetch what it shows.
       const list = this.#list;
-      if (shifted && list) setTimeout(() => this.ensureVisible(list.handle, list.rowHeight), 0);
+      if (shifted && list) setTimeout(() => !this.#disposed && this.ensureVisible(list.handle, list.rowHeight), 0);
     } catch (e) {
       if (gen === this.#generation) this.error = toApiError(e);
     } finally {
@@ -95,10 +96,16 @@ export class PagedRows<T> {
     return false;
   }
 
+  /** The list's component is gone: late answers and timers do nothing any more. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#generation += 1;
+  }
+
   /** The page numbers a virtual list shows right now (page 0 before it has a size). */
   visiblePages(list: VListHandle | undefined, rowHeight: number): number[] {
     this.#list = { handle: list, rowHeight };
-    if (!list || this.total === 0) return [0];
+    if (!list || this.total === 0 || this.#disposed) return [0];
     const offset = list.getScrollOffset();
     const first = list.findItemIndex(offset);
     const last = list.findItemIndex(offset + Math.max(list.getViewportSize(), rowHeight));

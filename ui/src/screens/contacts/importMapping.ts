@@ -22,6 +22,7 @@ export function fieldNameFor(header: string): string {
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
+    .replace(/ß/g, "ss")
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "");
   return name.length === 0 ? "field" : /^\d/.test(name) ? `field_${name}` : name;

@@ -6,7 +6,7 @@ import type { CampaignView } from "../../bindings/CampaignView";
 import type { DryRun } from "../../bindings/DryRun";
 import Bulk from "../bulk/Bulk.svelte";
 import { SANDBOX_ACCOUNT } from "../../test/fixtures";
-import { ORDER_SHIPPED, SPRING_SALE, TEMPLATES, message } from "../../test/messaging";
+import { LOGIN_CODE, ORDER_SHIPPED, SPRING_SALE, TEMPLATES, message } from "../../test/messaging";
 import { blockedDryRun, campaign, contact, contactPageOf, dryRun, funnel, report } from "../../test/bulk";
 import { invokedCommands, routeCommands } from "../../test/mockInvoke";
 
@@ -159,6 +159,43 @@ describe("Bulk send wizard", () => {
         mapping: [{ number: 1, source: { from: "constant", text: "Sunday" } }],
       },
     });
+  });
+
+  it("makes a new draft for another template and cancels the one left behind", async () => {
+    let created = 0;
+    const { invoke } = serveBulk({
+      campaign_create: (args) => campaign({ id: `camp-${++created}`, template_id: (args.campaign as { template_id: string }).template_id }),
+      campaign_cancel: () => campaign({ state: "cancelled" }),
+    });
+    const user = userEvent.setup();
+    renderBulk();
+    await toMapping(user);
+    await user.selectOptions(screen.getByTestId("bulk-template-select"), SPRING_SALE.id);
+    await user.selectOptions(screen.getByTestId("bulk-map-field-1"), "name");
+    await user.click(screen.getByTestId("bulk-next"));
+    await waitFor(() => expect(step()).toBe("3"));
+
+    await user.click(screen.getByRole("button", { name: "2. Template & mapping" }));
+    await user.selectOptions(screen.getByTestId("bulk-template-select"), LOGIN_CODE.id);
+    await user.selectOptions(screen.getByTestId("bulk-map-field-1"), "phone");
+    await user.click(screen.getByTestId("bulk-next"));
+    await waitFor(() => expect(step()).toBe("3"));
+    expect(invokedCommands().filter((c) => c === "campaign_create")).toHaveLength(2);
+    expect(invoke).toHaveBeenCalledWith("campaign_cancel", { id: "camp-1" });
+    expect(invoke).toHaveBeenLastCalledWith("campaign_dry_run", { id: "camp-2" });
+  });
+
+  it("discards a draft after asking", async () => {
+    const { invoke } = serveBulk({ campaign_cancel: () => campaign({ state: "cancelled" }) }, [campaign()]);
+    const user = userEvent.setup();
+    renderBulk();
+    await user.click(await screen.findByTestId("campaign-row"));
+    await user.click(await screen.findByRole("button", { name: "Discard draft…" }));
+    const dialog = screen.getByRole("alertdialog");
+    expect(dialog).toHaveTextContent("Discard “Spring sale”?");
+    await user.click(within(dialog).getByRole("button", { name: "Discard draft" }));
+    expect(invoke).toHaveBeenCalledWith("campaign_cancel", { id: "camp-1" });
+    expect(await screen.findByTestId("bulk-new")).toBeInTheDocument();
   });
 
   it("adds a field condition to the audience", async () => {
@@ -327,7 +364,7 @@ describe("Confirm step", () => {
           return dryRun({ to_send: runs === 1 ? 34 : 35 } as Partial<DryRun>);
         },
         campaign_start: () => {
-          throw { code: "invalid_input", field: "expected_count", message: "It would now send 35 messages." };
+          throw { code: "invalid_input", field: "expected_count", message: "the audience changed: 35 messages would go out now, not 34; check again" };
         },
       },
       [draft],
@@ -336,7 +373,9 @@ describe("Confirm step", () => {
     await toConfirm(user);
     await user.click(screen.getByTestId("bulk-start"));
     const stale = await screen.findByTestId("bulk-stale-count");
-    expect(stale).toHaveTextContent("The audience changed since the dry run, so 34 messages is no longer exact. It would now send 35 messages.");
+    expect(stale).toHaveTextContent(
+      "Nothing was sent: the count changed since the dry run. The audience changed: 35 messages would go out now, not 34; check again.",
+    );
     expect(screen.queryByTestId("campaign-view")).not.toBeInTheDocument();
 
     await user.click(within(stale).getByRole("button", { name: "Run the dry run again" }));

@@ -127,6 +127,23 @@ describe("Contacts import", () => {
     expect(within(report).queryByTestId("import-created")).not.toBeInTheDocument();
   });
 
+  it("puts an unknown default country at its field", async () => {
+    serveContacts([], {
+      contacts_import_stage: () => importPreview(),
+      contacts_import_run: () => {
+        throw { code: "invalid_input", field: "default_country", message: "\"XX\" is not a country code" };
+      },
+    });
+    const user = userEvent.setup();
+    render(Contacts);
+    await user.upload(screen.getByTestId("contacts-import-file"), csv());
+    await user.click(await screen.findByTestId("contacts-import-run"));
+    const error = await screen.findByTestId("field-error");
+    expect(error).toHaveAttribute("data-for", "contacts-import-country");
+    expect(error).toHaveTextContent('"XX" is not a country code');
+    expect(screen.getByTestId("contacts-import-preview")).toBeInTheDocument();
+  });
+
   it("shows a file the core could not read", async () => {
     serveContacts([], {
       contacts_import_stage: () => {

@@ -4,6 +4,7 @@
 //! error to `{code, message}`. No SQL, HTTP or crypto here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bulk;
 mod commands;
 mod messaging;
 mod registration;
@@ -28,6 +29,7 @@ fn main() {
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
         .manage(messaging::MessagingState::default())
+        .manage(bulk::BulkState::default())
         .setup(|app| {
             // The main window is built here rather than from the config alone so it can decide on
             // popups: the registration frame opens Meta signup with window.open, which WebKitGTK
@@ -78,6 +80,25 @@ fn main() {
             messaging::history_page,
             messaging::message_detail,
             messaging::history_export_csv,
+            bulk::audience_count,
+            bulk::template_mapping,
+            bulk::template_sample_csv,
+            bulk::campaign_create,
+            bulk::campaign_update,
+            bulk::campaign_dry_run,
+            bulk::campaign_exclude,
+            bulk::campaign_send_test,
+            bulk::campaign_start,
+            bulk::campaign_pause,
+            bulk::campaign_resume,
+            bulk::campaign_cancel,
+            bulk::campaign_retry_failed,
+            bulk::campaign_resolve_uncertain,
+            bulk::campaigns_list,
+            bulk::campaign_get,
+            bulk::campaign_report,
+            bulk::campaign_recipients,
+            bulk::campaign_export_csv,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

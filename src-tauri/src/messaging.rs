@@ -73,6 +73,7 @@ pub async fn on_unlocked(app: &AppHandle) {
         Ok(messaging) => {
             if first {
                 forward_changes(app, &store);
+                crate::bulk::supervise(app);
             }
             ensure_webhooks_soon(messaging);
         }
@@ -118,7 +119,7 @@ pub fn ensure_webhooks_soon(messaging: Arc<Messaging>) {
     });
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> CmdResult<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> CmdResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::from(Error::Internal(format!("task failed: {e}"))))?

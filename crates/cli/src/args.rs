@@ -55,6 +55,93 @@ pub enum Command {
     /// The account's messaging webhook (statuses and inbound messages through the relay).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Bulk sends: create, dry-run, start, pause, resume, cancel, retry the failed.
+    #[command(subcommand)]
+    Bulk(BulkCommand),
+    /// Contacts: CSV import, list, export, tags, opt-out and settings.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Create a draft campaign (nothing is sent; dry-run it next).
+    Create {
+        #[command(flatten)]
+        account: AccountArg,
+        /// Template id (see `wadesk templates list`).
+        #[arg(long)]
+        template: String,
+        /// Who gets it: `all`, `tag:T`, `-tag:T`, `FIELD=VALUE`, `FIELD!=VALUE`, `FIELD?`, `!FIELD?`, space-separated (all must hold).
+        #[arg(long, default_value = "all")]
+        audience: String,
+        /// A placeholder's source: `N=FIELD`, `N='TEXT'` or `N=FIELD|'FALLBACK'` (repeat; default: the saved mapping).
+        #[arg(long)]
+        map: Vec<String>,
+        /// Messages per second (default 80).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Start no earlier than this: RFC 3339, or +30m / +2h / +1d.
+        #[arg(long)]
+        at: Option<String>,
+        /// A name for the lists.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Render every recipient and report the problems; exits 2 while errors remain.
+    DryRun {
+        id: String,
+        /// Rows shown per problem (all with --json).
+        #[arg(long, default_value_t = 10)]
+        rows: usize,
+    },
+    /// Start a draft (after a clean dry run) and send it in the foreground; Ctrl-C pauses.
+    Start {
+        id: String,
+        /// Refuse to start unless exactly this many messages would go out.
+        #[arg(long)]
+        expect: Option<u64>,
+    },
+    /// Resume a paused or interrupted campaign in the foreground.
+    Resume { id: String },
+    /// Pause a campaign (its sender stops after the calls in flight).
+    Pause { id: String },
+    /// Cancel a campaign: recipients not sent to yet will not be.
+    Cancel { id: String },
+    /// The campaign's funnel, failure reasons and uncertain recipients.
+    Status { id: String },
+    /// Send the failed recipients again (new attempts linked to the failed ones), in the foreground.
+    RetryFailed {
+        id: String,
+        /// Only those that failed with this code.
+        #[arg(long)]
+        code: Option<i64>,
+    },
+    /// Resend or drop uncertain recipients (all, or --position P …).
+    Resolve {
+        id: String,
+        /// Send them again: they may receive it twice.
+        #[arg(long, conflicts_with = "drop", required_unless_present = "drop")]
+        resend: bool,
+        /// Leave them out.
+        #[arg(long)]
+        drop: bool,
+        /// Only these recipients (positions from `bulk status`).
+        #[arg(long)]
+        position: Vec<i64>,
+    },
+    /// Campaigns, newest first.
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+    },
+    /// Every recipient with its status and failure, as CSV.
+    Export {
+        id: String,
+        /// File to write (default: a new file in Downloads).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Which account a messaging command acts on.
@@ -295,4 +382,104 @@ pub struct AddArgs {
     /// Read credentials as NAME=VALUE lines from standard input.
     #[arg(long)]
     pub secrets_stdin: bool,
+}
+
+/// Which contacts `contacts list|export` show.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContactFilter {
+    /// Only contacts whose number, name or a field contains this (case-insensitive).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only contacts with this tag (repeatable: all of them).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Only opted-out contacts.
+    #[arg(long, conflicts_with = "reachable")]
+    pub opted_out: bool,
+    /// Only contacts that are not opted out.
+    #[arg(long)]
+    pub reachable: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Import a CSV file (UTF-8 or Latin-1; `,` `;` or tab). Exit 2 when some rows had errors.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Map a column (header name or 1-based number) to phone, name, first_name, tags, opt_out,
+        /// ignore, or a custom field (`field:NAME` or `NAME`). Unmapped columns keep the preview's
+        /// mapping (the saved one for this header, else a guess).
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        /// Add this tag to every imported contact (repeatable).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Country (ISO 3166, e.g. DE) for numbers without a country code; default: the setting.
+        #[arg(long, value_name = "CC")]
+        default_country: Option<String>,
+    },
+    /// List contacts (name, then number).
+    List {
+        #[command(flatten)]
+        filter: ContactFilter,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// At most this many.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=500))]
+        limit: u32,
+    },
+    /// Write contacts as CSV (to standard output, or a file).
+    Export {
+        #[command(flatten)]
+        filter: ContactFilter,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Opt a number out by hand (a number that is not a contact yet becomes one, opted out).
+    OptOut {
+        /// The number (a default country applies without a country code).
+        phone: String,
+    },
+    /// Opt a contact back in.
+    OptIn {
+        /// The number.
+        phone: String,
+    },
+    /// Add a tag to contacts.
+    Tag {
+        /// The tag.
+        tag: String,
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+    },
+    /// Remove a tag from contacts.
+    Untag {
+        /// The tag.
+        tag: String,
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+    },
+    /// Delete contacts (asks first; without a terminal needs --yes).
+    Delete {
+        /// Their numbers.
+        #[arg(required = true)]
+        phones: Vec<String>,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show or change the contact settings.
+    Settings {
+        /// Country for numbers without a country code (`none` to clear).
+        #[arg(long, value_name = "CC")]
+        default_country: Option<String>,
+        /// Replies that opt a contact out, comma-separated (replaces the list).
+        #[arg(long, value_name = "K,K…")]
+        opt_out_keywords: Option<String>,
+    },
 }

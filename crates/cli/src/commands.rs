@@ -28,6 +28,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Send(cmd) => crate::messaging::send(&install, unlock(&install)?, cmd, out),
         Command::History(args) => crate::messaging::history(&install, unlock(&install)?, args, out),
         Command::Webhook(cmd) => crate::messaging::webhook(&install, unlock(&install)?, cmd, out),
+        Command::Bulk(cmd) => crate::bulk::run(&install, unlock(&install)?, cmd, out),
+        Command::Contacts(cmd) => crate::contacts::run(unlock(&install)?, cmd, out),
     }
 }
 

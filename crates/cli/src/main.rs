@@ -4,12 +4,15 @@
 //! Exit status: 0 on success, else [`wadesk_core::ErrorCode::exit_status`] (2 bad input, 3 not found,
 //! 4 no store, 5 locked/wrong passphrase, 6 keychain, 7 store exists/corrupt, 8 relay unavailable,
 //! 9 provider refused the token, 10 provider refused the request, 11 provider conflict (e.g. retry before
-//! completion), 12 provider unavailable, 13 another process is creating or opening the store,
+//! completion), 12 provider unavailable, 13 another process is creating or opening the store (or sending the campaign), 14 a bulk send was
+//! paused or cancelled before it finished,
 //! 1 other). With `--json`
 //! results go to stdout as JSON and errors to stderr as `{"code", "message"}` (plus `"field"` when an input field is wrong).
 
 mod args;
+mod bulk;
 mod commands;
+mod contacts;
 mod messaging;
 mod prompt;
 mod register;

@@ -22,20 +22,20 @@ use crate::args::{AccountArg, HistoryArgs, HistoryCommand, SendCommand, Template
 use crate::commands::Output;
 
 /// What a messaging command runs on: the store, messaging, and the relay stream.
-struct Session {
-    store: Arc<Store>,
-    messaging: Messaging,
-    relay: RelayService,
+pub(crate) struct Session {
+    pub(crate) store: Arc<Store>,
+    pub(crate) messaging: Arc<Messaging>,
+    pub(crate) relay: RelayService,
 }
 
 impl Session {
-    async fn open(install: &Install, store: Store) -> Result<Session> {
+    pub(crate) async fn open(install: &Install, store: Store) -> Result<Session> {
         let store = Arc::new(store);
         let relay = RelayService::start(store.clone(), &install.dir().join("relay")).await?;
         // Apply what is waiting (statuses of earlier sends) before reading or sending.
         relay.wait_caught_up(Duration::from_secs(5)).await;
         let registrations = Registrations::new(store.clone());
-        let messaging = Messaging::new(store.clone(), registrations.sandbox_host())?;
+        let messaging = Arc::new(Messaging::new(store.clone(), registrations.sandbox_host())?);
         Ok(Session { store, messaging, relay })
     }
 
@@ -51,7 +51,7 @@ impl Session {
         Ok(())
     }
 
-    fn account(&self, arg: &AccountArg) -> Result<String> {
+    pub(crate) fn account(&self, arg: &AccountArg) -> Result<String> {
         match &arg.account {
             Some(a) => Ok(self.store.find_account(a)?.id),
             None => self
@@ -65,7 +65,7 @@ impl Session {
     }
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+pub(crate) fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     crate::relay::runtime()?.block_on(f)
 }
 

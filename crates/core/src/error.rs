@@ -24,6 +24,12 @@ pub enum Error {
         "another Wadesk process is creating or opening the store in {0}; nothing was changed, try again in a moment"
     )]
     StoreBusy(String),
+    /// Another process is doing this (sending a campaign); it goes on there.
+    #[error("{0}")]
+    Busy(String),
+    /// Long work stopped before it finished, as asked (a campaign paused or cancelled).
+    #[error("{0}")]
+    Stopped(String),
     /// The data directory holds something we refuse to touch (e.g. a database without key metadata).
     #[error("{0}")]
     StoreCorrupt(String),
@@ -103,6 +109,10 @@ pub enum ErrorCode {
     StoreCorrupt,
     /// Another process is creating or opening the store; retry.
     StoreBusy,
+    /// Another process is doing this already (sending the campaign).
+    Busy,
+    /// Stopped before it finished, as asked (paused or cancelled).
+    Stopped,
     #[allow(missing_docs)]
     WrongPassphrase,
     #[allow(missing_docs)]
@@ -148,7 +158,8 @@ impl ErrorCode {
             ErrorCode::ProviderConflict => 11,
             ErrorCode::ProviderUnavailable => 12,
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
-            ErrorCode::StoreBusy => 13,
+            ErrorCode::StoreBusy | ErrorCode::Busy => 13,
+            ErrorCode::Stopped => 14,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
     }
@@ -163,6 +174,8 @@ impl Error {
             Error::StoreAlreadyExists(_) => ErrorCode::StoreAlreadyExists,
             Error::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
             Error::StoreBusy(_) => ErrorCode::StoreBusy,
+            Error::Busy(_) => ErrorCode::Busy,
+            Error::Stopped(_) => ErrorCode::Stopped,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
             Error::KeyMissing => ErrorCode::KeyMissing,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,

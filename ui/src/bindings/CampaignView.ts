@@ -67,4 +67,8 @@ eta_seconds: number | null,
 /**
  * Why the sender is waiting, when it is (e.g. "the provider asked to slow down; resuming in 4 s").
  */
-waiting: string | null, };
+waiting: string | null, 
+/**
+ * Calls the provider answered with 429 (too fast); each was sent again after its `Retry-After`.
+ */
+rate_limited: number, };

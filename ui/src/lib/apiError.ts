@@ -8,6 +8,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   store_already_exists: true,
   store_corrupt: true,
   store_busy: true,
+  busy: true,
+  stopped: true,
   wrong_passphrase: true,
   key_missing: true,
   keychain_unavailable: true,

@@ -12,6 +12,8 @@ const MESSAGES: Record<ErrorCode, string> = {
     "The database file could not be read and may be damaged. Wadesk did not change it. Restore it from a backup before going on.",
   store_busy:
     "Another Wadesk window or command is setting up or opening the database right now. Nothing was changed; try again in a moment.",
+  busy: "Another Wadesk window or command is doing this already; it goes on there.",
+  stopped: "Stopped before it finished, as asked.",
   wrong_passphrase: "Wrong passphrase. Try again.",
   key_missing: "The key for this database is missing from the keychain. Your data was not changed.",
   keychain_unavailable:

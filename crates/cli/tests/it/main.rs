@@ -195,6 +195,8 @@ fn use_remote_refuses_plain_http_to_other_hosts_and_unreachable_relays_exit_8() 
     assert!(!err["message"].as_str().unwrap().contains("admin-token"));
 }
 
+mod bulk;
+mod contacts;
 mod hardening;
 mod messaging;
 mod register;

@@ -202,19 +202,7 @@ impl Store {
         filter: &HistoryFilter,
         dir: &std::path::Path,
     ) -> Result<(std::path::PathBuf, u64)> {
-        std::fs::create_dir_all(dir)?;
-        let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
-        let mut n = 0;
-        let (path, file) = loop {
-            let name =
-                if n == 0 { format!("wadesk-history-{stamp}.csv") } else { format!("wadesk-history-{stamp}-{n}.csv") };
-            let path = dir.join(name);
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => break (path, file),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let (path, file) = create_export_file(dir, "wadesk-history")?;
         match self.export_history_csv(filter, std::io::BufWriter::new(file)) {
             Ok(rows) => Ok((path, rows)),
             Err(e) => {
@@ -225,9 +213,25 @@ impl Store {
     }
 }
 
+/// A new file `<prefix>-<UTC time>.csv` in `dir` (never replacing one; `-1`, `-2` … when taken).
+pub(crate) fn create_export_file(dir: &std::path::Path, prefix: &str) -> Result<(std::path::PathBuf, std::fs::File)> {
+    std::fs::create_dir_all(dir)?;
+    let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
+    let mut n = 0;
+    loop {
+        let name = if n == 0 { format!("{prefix}-{stamp}.csv") } else { format!("{prefix}-{stamp}-{n}.csv") };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` as a formula: such text is
 /// prefixed with `'` so an exported message can never execute (CSV injection).
-fn csv_safe(text: &str) -> String {
+pub(crate) fn csv_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -235,7 +239,7 @@ fn csv_safe(text: &str) -> String {
     }
 }
 
-fn csv_error(e: csv::Error) -> Error {
+pub(crate) fn csv_error(e: csv::Error) -> Error {
     Error::Io(std::io::Error::other(e.to_string()))
 }
 

@@ -6,10 +6,10 @@
 //! the status forward; every event is kept for the timeline.
 
 mod destination;
-mod explain;
+pub(crate) mod explain;
 mod health;
 pub mod history;
-mod record;
+pub(crate) mod record;
 mod service;
 pub mod status;
 #[cfg(test)]
@@ -19,6 +19,14 @@ pub(crate) mod webhook;
 
 pub use service::{supports_messaging, Messaging, MAX_TEXT_CHARS, SANDBOX_BUSINESS_NUMBER};
 pub use webhook::CA_MESSAGES_PATH;
+
+/// A destination's international digits, or why it is not one (a sentence).
+pub(crate) fn destination_digits(raw: &str) -> std::result::Result<String, String> {
+    destination::normalize("to", raw).map_err(|e| match e {
+        crate::Error::Field(_, why) => why,
+        other => other.to_string(),
+    })
+}
 
 pub use types::{
     Change, Failure, HistoryFilter, HistoryPage, MessageDetail, MessageKind, MessageStatus, MessageView,

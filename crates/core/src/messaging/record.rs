@@ -35,17 +35,9 @@ struct LocalEvent<'a> {
 impl Store {
     /// Writes `m` as `pending` and returns its id: the record exists before any byte goes out.
     pub(crate) fn insert_pending(&self, m: &NewMessage<'_>) -> Result<String> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = now_ms();
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO messages (id, account_id, destination, kind, template_id, body, payload, status, status_rank,
-                                   retry_of, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?9)",
-            params![id, m.account_id, m.to, kind_str(m.kind), m.template_id, m.body, m.payload, m.retry_of, now],
-        )?;
-        local_event(&tx, &id, &LocalEvent { status: MessageStatus::Pending, code: None, reason: None })?;
+        let id = insert_pending_tx(&tx, m, None)?;
         tx.commit()?;
         drop(conn);
         self.announce([Change::Message { account_id: m.account_id.to_owned(), message_id: id.clone() }]);
@@ -113,6 +105,31 @@ impl Store {
     }
 }
 
+/// Writes `m` as `pending` inside `tx` (of campaign `campaign_id`, for a bulk send) and returns its id.
+pub(crate) fn insert_pending_tx(tx: &Transaction<'_>, m: &NewMessage<'_>, campaign_id: Option<&str>) -> Result<String> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_ms();
+    tx.prepare_cached(
+        "INSERT INTO messages (id, account_id, destination, kind, template_id, body, payload, status, status_rank,
+                               retry_of, campaign_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        id,
+        m.account_id,
+        m.to,
+        kind_str(m.kind),
+        m.template_id,
+        m.body,
+        m.payload,
+        m.retry_of,
+        campaign_id,
+        now
+    ])?;
+    local_event(tx, &id, &LocalEvent { status: MessageStatus::Pending, code: None, reason: None })?;
+    Ok(id)
+}
+
 pub(crate) fn kind_str(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Text => "text",
@@ -150,11 +167,11 @@ pub(crate) fn set_status(
 fn local_event(tx: &Transaction<'_>, id: &str, e: &LocalEvent<'_>) -> Result<()> {
     let moved = if e.status == MessageStatus::Pending { true } else { set_status(tx, id, e.status, e.code, e.reason)? };
     let now = now_ms();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO message_events (message_id, account_id, status, at, received_at, code, reason, advanced)
          SELECT id, account_id, ?2, ?3, ?3, ?4, ?5, ?6 FROM messages WHERE id = ?1",
-        params![id, e.status.as_str(), now, e.code, e.reason, moved],
-    )?;
+    )?
+    .execute(params![id, e.status.as_str(), now, e.code, e.reason, moved])?;
     Ok(())
 }
 

@@ -73,7 +73,7 @@ impl Messaging {
     }
 
     /// The provider client of an account, with its credentials.
-    async fn client(&self, account_id: &str) -> Result<Box<dyn MessagingApi>> {
+    pub(crate) async fn api(&self, account_id: &str) -> Result<Box<dyn MessagingApi>> {
         let account = self.store.account(account_id)?;
         let base_url = self.api_base_url(&account.base_url, account.provider).await?;
         let (app_id, app_secret) = match account.provider {
@@ -114,7 +114,7 @@ impl Messaging {
     /// Registers this install's hook for `account_id` with the provider (`POST /webhook`).
     pub async fn register_webhook(&self, account_id: &str) -> Result<MessagingHealth> {
         let hook = self.hook_url(account_id)?;
-        let result = match self.client(account_id).await {
+        let result = match self.api(account_id).await {
             Ok(api) => api.register_webhook(hook.expose()).await,
             Err(e) => Err(e),
         };
@@ -204,7 +204,7 @@ impl Messaging {
         let (ok, message) = if !supports_messaging(account.provider) {
             (None, format!("Wadesk cannot check {} credentials yet.", account.provider.label()))
         } else {
-            match self.client(account_id).await {
+            match self.api(account_id).await {
                 Err(Error::Field(field, _)) if field == "business_number" => (
                     None,
                     "Enter the WhatsApp number connected to this account (Settings), then check again.".to_owned(),
@@ -239,7 +239,7 @@ impl Messaging {
     /// Fetches account `account_id`'s templates (`POST /getHSM`) and replaces its cache.
     pub async fn sync_templates(&self, account_id: &str) -> Result<TemplateSync> {
         self.ensure_webhook(account_id).await;
-        let listed = match self.client(account_id).await {
+        let listed = match self.api(account_id).await {
             Ok(api) => api.templates().await,
             Err(e) => Err(e),
         };
@@ -268,7 +268,7 @@ impl Messaging {
                 "a text starting with {{ would be read as a template; choose the template instead".into(),
             ));
         }
-        let api = self.client(&input.account_id).await?;
+        let api = self.api(&input.account_id).await?;
         let m = NewMessage {
             account_id: &input.account_id,
             to: &to,
@@ -301,7 +301,7 @@ impl Messaging {
             ));
         }
         let payload = syntax::send_text(&parsed, &body);
-        let api = self.client(&input.account_id).await?;
+        let api = self.api(&input.account_id).await?;
         let m = NewMessage {
             account_id: &input.account_id,
             to: &to,
@@ -335,7 +335,7 @@ impl Messaging {
                 )))
             }
         }
-        let api = self.client(&original.account_id).await?;
+        let api = self.api(&original.account_id).await?;
         let m = NewMessage {
             account_id: &original.account_id,
             to: &original.to,

@@ -195,6 +195,9 @@ fn apply_inbound(
     if inserted == 0 {
         return Ok(Outcome::Duplicate);
     }
+    if crate::contacts::opt_out::apply_reply(tx, &m.source, m.text.as_deref())? {
+        changes.push(Change::Contacts);
+    }
     changes.push(Change::Inbound { account_id: account_id.to_owned(), from: m.source.clone() });
     Ok(Outcome::Applied)
 }

@@ -7,7 +7,19 @@
 //! for the admin to resend or drop: it is never resent on its own. Only one process sends a
 //! campaign at a time (a lock file the OS releases when the process dies).
 
+mod campaigns;
+mod dry_run;
+mod funnel;
+mod lock;
+mod pacer;
+mod queue;
+mod render;
+mod sender;
+mod service;
 mod types;
+
+pub use sender::Progress;
+pub use service::{Outbox, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND};
 
 pub use types::{
     CampaignEdit, CampaignReport, CampaignState, CampaignView, DryRun, FailureCount, Funnel, FunnelPoint, NewCampaign,

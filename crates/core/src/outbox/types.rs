@@ -203,6 +203,9 @@ pub struct CampaignView {
     pub eta_seconds: Option<u64>,
     /// Why the sender is waiting, when it is (e.g. "the provider asked to slow down; resuming in 4 s").
     pub waiting: Option<String>,
+    /// Calls the provider answered with 429 (too fast); each was sent again after its `Retry-After`.
+    #[ts(type = "number")]
+    pub rate_limited: u64,
 }
 
 /// How bad a dry-run problem is.

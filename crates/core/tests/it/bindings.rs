@@ -11,11 +11,11 @@ use wadesk_core::contacts::{
     Audience, ContactEdit, ContactPage, ContactQuery, ContactSettings, ContactView, ImportOptions, ImportPreview,
     ImportProgress, ImportReport,
 };
-use wadesk_core::outbox::{
-    CampaignEdit, CampaignReport, CampaignView, DryRun, NewCampaign, RecipientFilter, RecipientPage, UncertainAction,
-};
 use wadesk_core::messaging::{
     Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText,
+};
+use wadesk_core::outbox::{
+    CampaignEdit, CampaignReport, CampaignView, DryRun, NewCampaign, RecipientFilter, RecipientPage, UncertainAction,
 };
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};

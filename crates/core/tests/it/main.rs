@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod bindings;
+mod contacts;
 mod keychain;
 mod loopback;
 mod messaging;
+mod outbox;
 mod registration;
 mod relay;
 mod store;

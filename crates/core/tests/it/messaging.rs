@@ -15,18 +15,18 @@ use wadesk_sandbox::messaging::{DEMO_NOT_OPTED_IN, TEMPLATE_APPOINTMENT, TEMPLAT
 
 const TO: &str = "421233221242";
 
-struct World {
-    _dir: tempfile::TempDir,
-    store: Arc<Store>,
-    _relay: RelayService,
-    _registrations: Registrations,
-    messaging: Messaging,
-    sandbox_account: String,
-    sandbox_url: String,
-    http: reqwest::Client,
+pub(crate) struct World {
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) store: Arc<Store>,
+    pub(crate) _relay: RelayService,
+    pub(crate) _registrations: Registrations,
+    pub(crate) messaging: Arc<Messaging>,
+    pub(crate) sandbox_account: String,
+    pub(crate) sandbox_url: String,
+    pub(crate) http: reqwest::Client,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
         Install::at(dir.path().join("data")).create(KeyChoice::Passphrase(Secret::new("messaging pass"))).unwrap(),
@@ -34,7 +34,7 @@ async fn world() -> World {
     let relay = RelayService::start(store.clone(), &dir.path().join("data/relay")).await.unwrap();
     assert!(relay.wait_caught_up(Duration::from_secs(10)).await);
     let registrations = Registrations::new(store.clone());
-    let messaging = Messaging::new(store.clone(), registrations.sandbox_host()).unwrap();
+    let messaging = Arc::new(Messaging::new(store.clone(), registrations.sandbox_host()).unwrap());
     let sandbox_account = store.list_accounts().unwrap().into_iter().find(|a| a.is_sandbox).unwrap().id;
     messaging.ensure_webhooks().await.unwrap();
     let health = messaging.health(&sandbox_account).await.unwrap();
@@ -54,7 +54,7 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.sandbox_url))
@@ -67,22 +67,22 @@ impl World {
         res.json().await.unwrap()
     }
 
-    async fn sandbox_settings(&self, body: Value) {
+    pub(crate) async fn sandbox_settings(&self, body: Value) {
         self.control(reqwest::Method::POST, "/_sandbox/messaging/settings", Some(body)).await;
     }
 
     /// What the sandbox accepted for `to`, in order.
-    async fn received_by(&self, to: &str) -> Vec<String> {
+    pub(crate) async fn received_by(&self, to: &str) -> Vec<String> {
         let v = self.control(reqwest::Method::GET, &format!("/_sandbox/messaging/sent?destination={to}"), None).await;
         v["messages"].as_array().unwrap().iter().map(|m| m["message"].as_str().unwrap().to_owned()).collect()
     }
 
-    async fn synced(&self) {
+    pub(crate) async fn synced(&self) {
         let sync = self.messaging.sync_templates(&self.sandbox_account).await.unwrap();
         assert!(sync.total >= 10, "{sync:?}");
     }
 
-    fn template(&self, id: &str, to: &str, values: &[(u32, &str)]) -> SendTemplate {
+    pub(crate) fn template(&self, id: &str, to: &str, values: &[(u32, &str)]) -> SendTemplate {
         SendTemplate {
             account_id: self.sandbox_account.clone(),
             to: to.into(),
@@ -92,7 +92,7 @@ impl World {
     }
 
     /// Waits, on change events (not polling the provider), until message `id` has `status`.
-    async fn until(&self, id: &str, status: MessageStatus) {
+    pub(crate) async fn until(&self, id: &str, status: MessageStatus) {
         let mut rx = self.store.subscribe_changes();
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {

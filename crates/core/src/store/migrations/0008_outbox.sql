@@ -23,6 +23,8 @@ CREATE TABLE campaigns (
     state            TEXT NOT NULL,      -- draft | scheduled | running | paused | cancelled | done
     template_raw     TEXT,               -- the template as frozen at start
     template_category TEXT,
+    waiting          TEXT,               -- why the sender is holding back now (rate limit), or NULL
+    rate_limited     INTEGER NOT NULL DEFAULT 0,  -- calls the provider answered 429
     created_at       INTEGER NOT NULL,
     started_at       INTEGER,
     finished_at      INTEGER,

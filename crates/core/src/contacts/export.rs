@@ -1,0 +1,104 @@
+//! Contacts as CSV: every contact a query selects (offset and limit ignored), in list order, with
+//! the columns an import reads back (phone, name, first_name, tags, opted_out, then every custom
+//! field in use). Cells a spreadsheet would run as a formula are defused.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params_from_iter;
+
+use super::crud::{attach_tags, field_names, register_fold, where_clause};
+use super::{ContactQuery, ContactView};
+use crate::error::{Error, Result};
+use crate::messaging::history::{csv_safe, utc};
+use crate::store::Store;
+
+/// Contacts read from the store per batch while exporting.
+const BATCH: usize = 1_000;
+
+fn csv_error(e: csv::Error) -> Error {
+    Error::Io(std::io::Error::other(e.to_string()))
+}
+
+fn record(c: &ContactView, fields: &[String]) -> Vec<String> {
+    let mut out = vec![
+        c.phone.clone(),
+        csv_safe(c.name.as_deref().unwrap_or("")),
+        csv_safe(c.first_name.as_deref().unwrap_or("")),
+        csv_safe(&c.tags.join(", ")),
+        if c.opted_out_at.is_some() { "yes" } else { "no" }.to_owned(),
+    ];
+    out.extend(fields.iter().map(|f| csv_safe(c.fields.get(f).map(String::as_str).unwrap_or(""))));
+    out
+}
+
+impl Store {
+    /// Writes every contact `q` selects as CSV (RFC 4180, UTF-8, header row); returns rows.
+    /// Holds the store for the whole export (a consistent snapshot).
+    pub fn export_contacts_csv(&self, q: &ContactQuery, out: impl Write) -> Result<u64> {
+        let conn = self.conn()?;
+        register_fold(&conn)?;
+        let fields = field_names(&conn)?;
+        let mut w = csv::Writer::from_writer(out);
+        let mut header: Vec<String> =
+            ["phone", "name", "first_name", "tags", "opted_out"].iter().map(|s| (*s).to_owned()).collect();
+        header.extend(fields.iter().cloned());
+        w.write_record(&header).map_err(csv_error)?;
+        let (clause, args) = where_clause(q);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT c.id FROM contacts c WHERE {clause} ORDER BY c.name IS NULL, c.name COLLATE NOCASE, c.phone"
+        ))?;
+        let ids: Vec<i64> = stmt.query_map(params_from_iter(&args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut written = 0u64;
+        for chunk in ids.chunks(BATCH) {
+            let mut batch = by_ids(&conn, chunk)?;
+            attach_tags(&conn, &mut batch)?;
+            for c in &batch {
+                w.write_record(record(c, &fields)).map_err(csv_error)?;
+                written += 1;
+            }
+        }
+        w.flush()?;
+        Ok(written)
+    }
+
+    /// Exports the contacts `q` selects to a new file `wadesk-contacts-<UTC time>.csv` in `dir`
+    /// (never replacing a file); returns its path and the number of rows. A failed export removes
+    /// its partial file.
+    pub fn export_contacts_csv_to_dir(&self, q: &ContactQuery, dir: &Path) -> Result<(PathBuf, u64)> {
+        std::fs::create_dir_all(dir)?;
+        let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
+        let mut n = 0;
+        let (path, file) = loop {
+            let name = if n == 0 {
+                format!("wadesk-contacts-{stamp}.csv")
+            } else {
+                format!("wadesk-contacts-{stamp}-{n}.csv")
+            };
+            let path = dir.join(name);
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => break (path, file),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        match self.export_contacts_csv(q, std::io::BufWriter::new(file)) {
+            Ok(rows) => Ok((path, rows)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The contacts `ids`, in that order.
+fn by_ids(conn: &rusqlite::Connection, ids: &[i64]) -> Result<Vec<ContactView>> {
+    let json = serde_json::to_string(ids).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM json_each(?1) k JOIN contacts c ON c.id = k.value ORDER BY k.key",
+        super::crud::COLUMNS
+    ))?;
+    let rows = stmt.query_map([json], super::crud::view_of)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,243 @@
+//! The sender: works through a started campaign at its rate until every recipient is sent to,
+//! or the campaign is paused or cancelled (from this process or another).
+//!
+//! Each recipient is claimed (message written `pending`) before its call; the answer is written
+//! as soon as it comes. A 429 holds the whole campaign for the provider's `Retry-After` and puts
+//! the recipient back; a 5xx or a refused connection puts it back with a jittered, growing
+//! backoff, a bounded number of times. A call that got no answer makes the recipient uncertain,
+//! and nothing resends it without the admin.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::lock::CampaignLock;
+use super::pacer::{backoff, jittered, Pacer};
+use super::queue::{Claim, Queued};
+use super::{CampaignState, CampaignView};
+use crate::error::{Error, ProviderFailure, Result};
+use crate::messaging::{Change, Messaging};
+use crate::providers::messaging::{MessagingApi, Outbound, SendError};
+use crate::store::{now_ms, Store};
+
+/// Calls in flight at once: enough for a provider that answers in 400 ms at 80/s.
+const MAX_IN_FLIGHT: u32 = 32;
+/// How often the sender looks whether the campaign was paused or cancelled, and reports progress.
+const CHECK_EVERY: Duration = Duration::from_millis(250);
+/// Calls refused with 429 for one recipient before it counts as not submitted.
+const MAX_RATE_LIMITED: u32 = 20;
+/// Calls refused with a 5xx (or no connection) for one recipient before it counts as not submitted.
+const MAX_RETRIES: u32 = 5;
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// Called with the campaign as it stands, a few times a second while it sends.
+pub type Progress<'a> = &'a (dyn Fn(&CampaignView) + Send + Sync);
+
+/// Sends campaign `id` in this process until it is done, paused or cancelled; returns it as it
+/// then stands. A scheduled campaign is waited for until its time. Fails with `Error::Busy` when
+/// another process sends it.
+pub(crate) async fn run(
+    store: &Arc<Store>,
+    messaging: &Messaging,
+    id: &str,
+    progress: Progress<'_>,
+) -> Result<CampaignView> {
+    let _lock = CampaignLock::acquire(store.path(), id)?;
+    let uncertain = store.settle_orphaned_sends(id)?;
+    if uncertain > 0 {
+        tracing::warn!(campaign = id, uncertain, "sends interrupted by a stop are now uncertain");
+    }
+    if !wait_for_start(store, id, progress).await? {
+        return store.campaign(id);
+    }
+    let campaign = store.campaign(id)?;
+    messaging.ensure_webhook(&campaign.account_id).await;
+    let api: Arc<dyn MessagingApi> = Arc::from(messaging.api(&campaign.account_id).await?);
+    let claim = Claim { campaign_id: id, account_id: &campaign.account_id, template_id: &campaign.template_id };
+    let state = Dispatch::new(store.clone(), id, campaign.rate_per_second);
+    let outcome = state.run(&api, &claim, progress).await;
+    state.drain().await;
+    store.set_campaign_waiting(id, None)?;
+    let stopped = outcome?;
+    if !stopped && !store.has_unsent(id)? {
+        store.move_campaign(id, &[CampaignState::Running], CampaignState::Done)?;
+    }
+    let view = store.campaign(id)?;
+    progress(&view);
+    Ok(view)
+}
+
+/// Waits for a scheduled campaign's time; returns whether the campaign is running.
+async fn wait_for_start(store: &Store, id: &str, progress: Progress<'_>) -> Result<bool> {
+    loop {
+        let c = store.campaign(id)?;
+        match c.state {
+            CampaignState::Running => return Ok(true),
+            CampaignState::Scheduled if c.scheduled_at.is_none_or(|at| at <= now_ms()) => {
+                store.move_campaign(id, &[CampaignState::Scheduled], CampaignState::Running)?;
+            }
+            CampaignState::Scheduled => {
+                progress(&c);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ => return Ok(false),
+        }
+    }
+}
+
+/// One run's moving parts, shared with the call tasks.
+struct Dispatch {
+    store: Arc<Store>,
+    id: String,
+    rate: f64,
+    in_flight: Arc<Semaphore>,
+    /// The latest `Retry-After` deadline a call task saw.
+    hold: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Dispatch {
+    fn new(store: Arc<Store>, id: &str, rate: f64) -> Dispatch {
+        Dispatch {
+            store,
+            id: id.to_owned(),
+            rate,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize)),
+            hold: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Dispatches until nothing is left (`Ok(false)`) or the campaign stopped running (`Ok(true)`).
+    async fn run(&self, api: &Arc<dyn MessagingApi>, claim: &Claim<'_>, progress: Progress<'_>) -> Result<bool> {
+        let mut batch: std::collections::VecDeque<Queued> = Default::default();
+        let mut checked = Instant::now() - CHECK_EVERY;
+        let mut waiting_shown = false;
+        let mut pacer = Pacer::new(self.rate);
+        loop {
+            if checked.elapsed() >= CHECK_EVERY {
+                checked = Instant::now();
+                let view = self.store.campaign(&self.id)?;
+                progress(&view);
+                self.store.announce([Change::Campaign { campaign_id: self.id.clone() }]);
+                if view.state != CampaignState::Running {
+                    return Ok(true);
+                }
+                waiting_shown = self.show_waiting(waiting_shown)?;
+            }
+            if batch.is_empty() {
+                batch.extend(self.store.next_queued(&self.id, -1, 256)?);
+            }
+            let Some(q) = batch.pop_front() else {
+                if !self.store.has_unsent(&self.id)? {
+                    return Ok(false);
+                }
+                // In flight, or backing off: look again soon.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            self.next_slot(&mut pacer).await;
+            let permit = self.in_flight.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
+            let message_id = self.store.claim(claim, &q)?;
+            let (store, api, hold) = (self.store.clone(), api.clone(), self.hold.clone());
+            let (campaign_id, template_id) = (self.id.clone(), claim.template_id.to_owned());
+            tokio::spawn(async move {
+                let outbound = Outbound::Template { template_id: &template_id, filled_raw: &q.payload };
+                let result = api.send(&q.phone, outbound).await;
+                if let Err(e) = settle(&store, &campaign_id, &q, &message_id, result, &hold) {
+                    // The recipient stays `sending`; the next run marks it uncertain.
+                    tracing::error!(campaign = %campaign_id, "cannot record a send's answer: {e}");
+                }
+                drop(permit);
+            });
+        }
+    }
+
+    /// Waits for the pacer's next slot, after any hold a 429 asked for.
+    async fn next_slot(&self, pacer: &mut Pacer) {
+        let hold = *self.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(until) = hold {
+            pacer.hold(until);
+        }
+        pacer.wait().await;
+    }
+
+    /// Shows (or clears) why the sender holds back; returns whether a reason is shown.
+    fn show_waiting(&self, shown: bool) -> Result<bool> {
+        let hold = *self.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let left = hold.and_then(|h| h.checked_duration_since(Instant::now()));
+        match left {
+            Some(d) => {
+                let text = format!(
+                    "The provider asked to slow down (HTTP 429); sending resumes in {} s",
+                    d.as_secs_f64().ceil() as u64
+                );
+                self.store.set_campaign_waiting(&self.id, Some(&text))?;
+                Ok(true)
+            }
+            None if shown => {
+                self.store.set_campaign_waiting(&self.id, None)?;
+                Ok(false)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Waits until every call in flight has answered and been written.
+    async fn drain(&self) {
+        let _ = self.in_flight.acquire_many(MAX_IN_FLIGHT).await;
+    }
+}
+
+/// Whether a refusal is worth another try later (the provider or the network had a moment).
+fn retryable(e: &Error) -> bool {
+    matches!(e, Error::Provider(ProviderFailure::Unavailable | ProviderFailure::Unreachable, _))
+}
+
+/// Writes a call's answer.
+fn settle(
+    store: &Store,
+    campaign_id: &str,
+    q: &Queued,
+    message_id: &str,
+    result: std::result::Result<crate::providers::messaging::SendReceipt, SendError>,
+    hold: &Mutex<Option<Instant>>,
+) -> Result<()> {
+    let tries = q.tries + 1;
+    match result {
+        Ok(receipt) => {
+            store.mark_submitted(message_id, &receipt)?;
+            store.set_recipient_state(campaign_id, q.position, "done", None)
+        }
+        Err(SendError::RateLimited { retry_after_s, error }) if tries < MAX_RATE_LIMITED => {
+            let wait = retry_after_s
+                .map_or_else(|| jittered(Duration::from_secs(1)), Duration::from_secs)
+                .min(MAX_RETRY_AFTER);
+            let until = Instant::now() + wait;
+            {
+                let mut h = hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if h.is_none_or(|h| h < until) {
+                    *h = Some(until);
+                }
+            }
+            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &error.to_string(), true)
+        }
+        Err(SendError::RateLimited { error, .. }) => {
+            store.mark_not_submitted(message_id, Some(429), &error.to_string())?;
+            store.set_recipient_state(campaign_id, q.position, "done", None)
+        }
+        Err(SendError::NotAccepted(e)) if retryable(&e) && tries < MAX_RETRIES => {
+            let wait = backoff(tries);
+            store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &e.to_string(), false)
+        }
+        Err(SendError::NotAccepted(e)) => {
+            store.mark_not_submitted(message_id, None, &e.to_string())?;
+            store.set_recipient_state(campaign_id, q.position, "done", None)
+        }
+        Err(SendError::Uncertain(e)) => {
+            store.mark_uncertain(message_id, &e.to_string())?;
+            store.set_recipient_state(campaign_id, q.position, "uncertain", Some(&e.to_string()))
+        }
+    }
+}

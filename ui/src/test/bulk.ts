@@ -135,6 +135,7 @@ export function campaign(overrides: Partial<CampaignView> = {}): CampaignView {
     funnel: funnel(),
     eta_seconds: null,
     waiting: null,
+    rate_limited: 0,
     ...overrides,
   };
 }

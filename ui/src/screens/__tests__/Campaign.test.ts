@@ -82,10 +82,11 @@ describe("Campaign view", () => {
     expect(chart).toHaveAttribute("data-drawn", "false");
   });
 
-  it("says why the sender is waiting", async () => {
-    serveCampaign({ ...RUNNING, waiting: "the provider asked to slow down; resuming in 4 s" });
+  it("says why the sender is waiting, and how often the provider slowed it down", async () => {
+    serveCampaign({ ...RUNNING, waiting: "the provider asked to slow down; resuming in 4 s", rate_limited: 12 });
     renderCampaign();
     expect(await screen.findByTestId("campaign-waiting")).toHaveTextContent("Waiting: the provider asked to slow down; resuming in 4 s");
+    expect(screen.getByTestId("campaign-rate-limited")).toHaveTextContent("The provider asked to slow down 12 times");
   });
 
   it("follows changes of this campaign, and ignores other campaigns", async () => {

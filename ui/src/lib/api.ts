@@ -1,4 +1,3 @@
-import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AccountView } from "../bindings/AccountView";
 import type { NewAccount } from "../bindings/NewAccount";
@@ -6,18 +5,9 @@ import type { ProviderInfo } from "../bindings/ProviderInfo";
 import type { RelayStatus } from "../bindings/RelayStatus";
 import type { SelfTestResult } from "../bindings/SelfTestResult";
 import type { StoreStatus } from "../bindings/StoreStatus";
-import { toApiError } from "./apiError";
+import { call } from "./call";
 
 export { toApiError } from "./apiError";
-
-/** Every command rejects with a normalised ApiError, so callers can branch on `code` alone. */
-async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
 
 export function storeStatus(): Promise<StoreStatus> {
   return call("store_status");

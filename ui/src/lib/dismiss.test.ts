@@ -43,4 +43,24 @@ describe("dismissible", () => {
     action.destroy();
     panel.remove();
   });
+
+  it("gives Esc to the panel opened last, then to the one below it", () => {
+    const outer = document.createElement("div");
+    const inner = document.createElement("div");
+    document.body.append(outer, inner);
+    const closeOuter = vi.fn();
+    const closeInner = vi.fn();
+    const outerAction = dismissible(outer, { onClose: closeOuter, focusFirstField: false });
+    const innerAction = dismissible(inner, { onClose: closeInner, focusFirstField: false });
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(closeInner).toHaveBeenCalledTimes(1);
+    expect(closeOuter).not.toHaveBeenCalled();
+    innerAction.destroy();
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(closeOuter).toHaveBeenCalledTimes(1);
+    expect(closeInner).toHaveBeenCalledTimes(1);
+    outerAction.destroy();
+    outer.remove();
+    inner.remove();
+  });
 });

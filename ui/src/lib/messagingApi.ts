@@ -2,7 +2,6 @@
 // events. Like api.ts, every command rejects with a normalised ApiError. Nothing here talks to a
 // provider: the core does, and the webview only ever sees masked, finished data.
 
-import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { Change } from "../bindings/Change";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
@@ -14,15 +13,7 @@ import type { SendTemplate } from "../bindings/SendTemplate";
 import type { SendText } from "../bindings/SendText";
 import type { TemplateSync } from "../bindings/TemplateSync";
 import type { TemplateView } from "../bindings/TemplateView";
-import { toApiError } from "./apiError";
-
-async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
+import { call } from "./call";
 
 /** The account's templates as last synced (no provider call). */
 export function templatesList(accountId: string): Promise<TemplateView[]> {

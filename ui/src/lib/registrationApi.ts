@@ -1,18 +1,10 @@
-import { invoke } from "@tauri-apps/api/core";
+// Commands of the "Connect a number" flow; every rejection is a normalised ApiError.
+
 import type { RegistrationSettingsView } from "../bindings/RegistrationSettingsView";
 import type { RegistrationView } from "../bindings/RegistrationView";
 import type { RetryOutcome } from "../bindings/RetryOutcome";
 import type { StartRegistration } from "../bindings/StartRegistration";
-import { toApiError } from "./apiError";
-
-/** Commands of the "Connect a number" flow; every rejection is a normalised ApiError. */
-async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
+import { call } from "./call";
 
 /** Creates a registration session in the core (the partner token never reaches this page). */
 export function registrationStart(input: StartRegistration): Promise<RegistrationView> {

@@ -1,12 +1,14 @@
 // The unlocked app's screens, in sidebar order, and the remembered account choice.
 
-export type ScreenId = "templates" | "send" | "history" | "accounts" | "settings";
+export type ScreenId = "templates" | "send" | "contacts" | "bulk" | "history" | "accounts" | "settings";
 
 export type NavItem = { id: ScreenId; label: string; icon: string; testId: string };
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { id: "templates", label: "Templates", icon: "▤", testId: "templates" },
   { id: "send", label: "Send", icon: "➤", testId: "send" },
+  { id: "contacts", label: "Contacts", icon: "☷", testId: "contacts" },
+  { id: "bulk", label: "Bulk send", icon: "⇶", testId: "bulk" },
   { id: "history", label: "Send history", icon: "☰", testId: "history" },
   { id: "accounts", label: "Accounts", icon: "◎", testId: "accounts" },
   { id: "settings", label: "Settings", icon: "⚙", testId: "settings" },

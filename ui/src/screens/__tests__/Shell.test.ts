@@ -15,6 +15,8 @@ function serve() {
     templates_list: () => TEMPLATES,
     messaging_health: () => health(),
     history_page: () => pageOf([], 0, 200),
+    contacts_page: () => ({ contacts: [], total: 0, tags: [], fields: [] }),
+    campaigns_list: () => [],
   });
 }
 
@@ -40,11 +42,25 @@ describe("Shell", () => {
     expect(container.querySelector("#templates")).not.toBeInTheDocument();
   });
 
+  it("opens Contacts and Bulk send from the sidebar", async () => {
+    serve();
+    const user = userEvent.setup();
+    const { container } = render(Shell);
+    await waitFor(() => expect(screen.getByTestId("account-switcher")).not.toBeDisabled());
+    await user.click(screen.getByTestId("nav-contacts"));
+    expect(await screen.findByTestId("contacts-empty")).toHaveTextContent("No contacts yet");
+    expect(screen.getByTestId("contacts-import-file")).toHaveAttribute("type", "file");
+    await user.click(screen.getByTestId("nav-bulk"));
+    expect(container.querySelector("#bulk")).toBeInTheDocument();
+    expect(await screen.findByTestId("bulk-new")).toBeInTheDocument();
+    expect(screen.getByTestId("nav-bulk")).toHaveAttribute("aria-current", "page");
+  });
+
   it("names every screen in the sidebar, all reachable by keyboard", async () => {
     serve();
     render(Shell);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    const labels = ["Templates", "Send", "Send history", "Accounts", "Settings"];
+    const labels = ["Templates", "Send", "Contacts", "Bulk send", "Send history", "Accounts", "Settings"];
     for (const [i, label] of labels.entries()) {
       const item = screen.getByRole("button", { name: new RegExp(`^${label}$`) });
       expect(nav).toContainElement(item);

@@ -105,6 +105,23 @@ describe("Templates list", () => {
     expect(onUseTemplate).toHaveBeenCalledWith(ORDER_SHIPPED.id);
   });
 
+  it("saves a sample CSV for the chosen template and says where", async () => {
+    const invoke = routeCommands({
+      templates_list: () => TEMPLATES,
+      messaging_health: () => health(),
+      template_sample_csv: () => "/home/test/Downloads/order-shipped-sample.csv",
+    });
+    const user = userEvent.setup();
+    renderTemplates();
+    await waitFor(() => expect(visibleIds()).toHaveLength(4));
+    await user.click(row(ORDER_SHIPPED.id));
+    await user.click(screen.getByRole("button", { name: "Save sample CSV" }));
+    expect(invoke).toHaveBeenCalledWith("template_sample_csv", { accountId: "acc-sandbox", templateId: ORDER_SHIPPED.id });
+    expect(await screen.findByTestId("template-sample-csv-result")).toHaveTextContent(
+      "Saved to /home/test/Downloads/order-shipped-sample.csv",
+    );
+  });
+
   it("does not offer an unusable template for sending, and says why", async () => {
     routeCommands({ templates_list: () => TEMPLATES, messaging_health: () => health() });
     const user = userEvent.setup();

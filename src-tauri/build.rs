@@ -32,6 +32,16 @@ fn main() {
         "history_page",
         "message_detail",
         "history_export_csv",
+        "contacts_import_stage",
+        "contacts_import_run",
+        "contacts_import_cancel",
+        "contacts_page",
+        "contact_update",
+        "contacts_delete",
+        "contacts_tag",
+        "contacts_export_csv",
+        "contact_settings",
+        "contact_settings_set",
     ])))
     .expect("tauri build script failed");
 }

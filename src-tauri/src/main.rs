@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod contacts;
 mod messaging;
 mod registration;
 
@@ -28,6 +29,7 @@ fn main() {
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
         .manage(messaging::MessagingState::default())
+        .manage(contacts::ContactsState::default())
         .setup(|app| {
             // The main window is built here rather than from the config alone so it can decide on
             // popups: the registration frame opens Meta signup with window.open, which WebKitGTK
@@ -78,6 +80,16 @@ fn main() {
             messaging::history_page,
             messaging::message_detail,
             messaging::history_export_csv,
+            contacts::contacts_import_stage,
+            contacts::contacts_import_run,
+            contacts::contacts_import_cancel,
+            contacts::contacts_page,
+            contacts::contact_update,
+            contacts::contacts_delete,
+            contacts::contacts_tag,
+            contacts::contacts_export_csv,
+            contacts::contact_settings,
+            contacts::contact_settings_set,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

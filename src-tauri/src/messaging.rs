@@ -118,7 +118,7 @@ pub fn ensure_webhooks_soon(messaging: Arc<Messaging>) {
     });
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> CmdResult<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> CmdResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::from(Error::Internal(format!("task failed: {e}"))))?

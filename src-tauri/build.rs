@@ -51,6 +51,16 @@ fn main() {
         "campaign_report",
         "campaign_recipients",
         "campaign_export_csv",
+        "contacts_import_stage",
+        "contacts_import_run",
+        "contacts_import_cancel",
+        "contacts_page",
+        "contact_update",
+        "contacts_delete",
+        "contacts_tag",
+        "contacts_export_csv",
+        "contact_settings",
+        "contact_settings_set",
     ])))
     .expect("tauri build script failed");
 }

@@ -6,6 +6,7 @@
 
 mod bulk;
 mod commands;
+mod contacts;
 mod messaging;
 mod registration;
 
@@ -30,6 +31,7 @@ fn main() {
         .manage(registration::RegistrationState::default())
         .manage(messaging::MessagingState::default())
         .manage(bulk::BulkState::default())
+        .manage(contacts::ContactsState::default())
         .setup(|app| {
             // The main window is built here rather than from the config alone so it can decide on
             // popups: the registration frame opens Meta signup with window.open, which WebKitGTK
@@ -99,6 +101,16 @@ fn main() {
             bulk::campaign_report,
             bulk::campaign_recipients,
             bulk::campaign_export_csv,
+            contacts::contacts_import_stage,
+            contacts::contacts_import_run,
+            contacts::contacts_import_cancel,
+            contacts::contacts_page,
+            contacts::contact_update,
+            contacts::contacts_delete,
+            contacts::contacts_tag,
+            contacts::contacts_export_csv,
+            contacts::contact_settings,
+            contacts::contact_settings_set,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

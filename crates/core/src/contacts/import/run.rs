@@ -30,7 +30,13 @@ struct Values {
     opt_out: bool,
 }
 
+/// One row as read: its values (`None`: left out) and the errors of its cells.
+type ReadRow = (Option<Values>, Vec<RowError>);
+
 /// Runs the import of `table` by `plan` on `conn`.
+///
+/// Reading rows (number parsing is most of it) runs on a second thread, a block of
+/// [`PROGRESS_EVERY`] rows ahead of the writer, so parsing and writing overlap.
 pub fn import(
     conn: &mut Connection,
     plan: &Plan,
@@ -54,23 +60,38 @@ pub fn import(
     let mut spellings = Spellings::load(&tx)?;
     let mut seen: HashSet<String> = HashSet::new();
     let now = now_ms();
-    for row in &table.rows {
-        if report.rows.is_multiple_of(PROGRESS_EVERY) && report.rows > 0 {
-            if cancel.load(Ordering::Relaxed) {
-                return Ok(cancelled(report));
+    let finished = std::thread::scope(|scope| -> Result<bool> {
+        let (blocks, parsed) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(2);
+        scope.spawn(move || {
+            for block in table.rows.chunks(PROGRESS_EVERY as usize) {
+                let rows = block.iter().map(|row| read_row(plan, row)).collect();
+                if blocks.send(rows).is_err() {
+                    break; // the writer stopped (cancel or error)
+                }
             }
-            progress(ImportProgress { rows_done: report.rows, total_rows });
+        });
+        for block in parsed {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(false);
+            }
+            for (values, errors) in block {
+                report.rows += 1;
+                report.errors.extend(errors);
+                let Some(mut values) = values else {
+                    report.skipped += 1;
+                    continue;
+                };
+                values.tags.extend(plan.tags.iter().cloned());
+                let first = seen.insert(values.phone.clone());
+                write(&tx, &values, now, first, &mut spellings, &mut report)?;
+            }
+            if report.rows < total_rows {
+                progress(ImportProgress { rows_done: report.rows, total_rows });
+            }
         }
-        report.rows += 1;
-        let Some(mut values) = read_row(plan, row, &mut report.errors) else {
-            report.skipped += 1;
-            continue;
-        };
-        values.tags.extend(plan.tags.iter().cloned());
-        let first = seen.insert(values.phone.clone());
-        write(&tx, &values, now, first, &mut spellings, &mut report)?;
-    }
-    if cancel.load(Ordering::Relaxed) {
+        Ok(!cancel.load(Ordering::Relaxed))
+    })?;
+    if !finished {
         return Ok(cancelled(report));
     }
     save_mapping(&tx, plan, now)?;
@@ -166,8 +187,14 @@ fn split_tags(cell: &str) -> impl Iterator<Item = &str> {
     cell.split([',', ';', '|']).map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The checked values of `row`, or `None` when the row is left out; errors are pushed.
-fn read_row(plan: &Plan, row: &Row, errors: &mut Vec<RowError>) -> Option<Values> {
+/// The checked values of `row` (`None` when the row is left out) and its errors.
+fn read_row(plan: &Plan, row: &Row) -> ReadRow {
+    let mut errors = Vec::new();
+    let values = read_cells(plan, row, &mut errors);
+    (values, errors)
+}
+
+fn read_cells(plan: &Plan, row: &Row, errors: &mut Vec<RowError>) -> Option<Values> {
     let mut err = |column: Option<String>, message: String| errors.push(RowError { line: row.line, column, message });
     let mut v = Values::default();
     for (i, target) in plan.targets.iter().enumerate() {

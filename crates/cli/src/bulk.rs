@@ -5,6 +5,8 @@
 //! written first); `wadesk bulk resume ID` goes on where it stopped. Exit status: 0 every
 //! recipient accepted; 10 some were refused or failed; 12 some are uncertain (never resent: see
 //! `bulk status`); 14 paused or cancelled before the end; 13 another process is sending it;
+//! `resume` of a finished campaign only reports it, with the same codes, so a script can resume
+//! until it exits 0;
 //! 2 the dry run has errors (`dry-run`, `start`).
 
 use std::io::{IsTerminal, Write};
@@ -75,6 +77,12 @@ async fn command(s: &Session, outbox: &Outbox, cmd: BulkCommand, out: &Output) -
             send_foreground(outbox, &id, out).await
         }
         BulkCommand::Resume { id } => {
+            // A script resumes until done: resuming a finished campaign reports it, by the same exit codes.
+            let c = outbox.get(&id)?;
+            if c.state == CampaignState::Done {
+                print_campaign(out, &c)?;
+                return outcome(&c);
+            }
             outbox.resume(&id)?;
             send_foreground(outbox, &id, out).await
         }

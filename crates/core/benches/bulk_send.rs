@@ -86,7 +86,9 @@ fn main() {
     let dry_n = env_or("WADESK_BENCH_DRY_RUN", 100_000);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(Install::at(dir.path().join("data")).create(KeyChoice::Passphrase(Secret::new("bench pass"))).expect("store"));
+    let store = Arc::new(
+        Install::at(dir.path().join("data")).create(KeyChoice::Passphrase(Secret::new("bench pass"))).expect("store"),
+    );
     let relay = rt.block_on(RelayService::start(store.clone(), &dir.path().join("data/relay"))).expect("relay");
     let registrations = Registrations::new(store.clone());
     let messaging = Arc::new(Messaging::new(store.clone(), registrations.sandbox_host()).expect("messaging"));
@@ -111,7 +113,11 @@ fn main() {
     );
     let started = Instant::now();
     let frozen = outbox.start(&large.id, Some(dry.to_send)).expect("start");
-    println!("start (freeze {} recipients in one transaction): {:.2} s", frozen.funnel.total, started.elapsed().as_secs_f64());
+    println!(
+        "start (freeze {} recipients in one transaction): {:.2} s",
+        frozen.funnel.total,
+        started.elapsed().as_secs_f64()
+    );
     outbox.cancel(&large.id).expect("cancel");
 
     // The paced send.

@@ -189,7 +189,8 @@ fn dry_run_and_start_give_a_script_exit_codes_it_can_rely_on() {
     let status = ok(&data, &["--json", "bulk", "status", id]);
     assert_eq!(status["uncertain"]["total"], 0);
     let again = run(&data, &["--json", "bulk", "resume", id]);
-    assert_eq!(again.status.code(), Some(2), "a finished campaign is not resumed");
+    assert!(again.status.success(), "resuming a finished campaign reports it");
+    assert_eq!(json(&again)["funnel"]["submitted"], 12);
 
     let http = reqwest::blocking::Client::new();
     let counts = accepted(&http, &sandbox_url);
@@ -215,7 +216,7 @@ fn a_send_killed_at_20_random_points_reaches_everyone_exactly_once_except_the_un
 
     let http = reqwest::blocking::Client::new();
     let mut rng = rand::rng();
-    let mut kill_at: Vec<usize> = (0..20).map(|_| rng.random_range(1..RECIPIENTS - 50)).collect();
+    let mut kill_at: Vec<usize> = (0..20).map(|_| rng.random_range(1..RECIPIENTS - 200)).collect();
     kill_at.sort_unstable();
     let mut first = true;
     let mut kills = 0;

@@ -47,27 +47,61 @@ impl Store {
     /// The provider accepted message `id`: keep its ids, and adopt events that arrived for them
     /// before this answer was written (a fast webhook can overtake the HTTP answer).
     pub(crate) fn mark_submitted(&self, id: &str, receipt: &SendReceipt) -> Result<()> {
+        self.mark_submitted_with(id, receipt, |_| Ok(()))
+    }
+
+    /// [`Store::mark_submitted`], with `also` in the same transaction (a bulk recipient's state).
+    pub(crate) fn mark_submitted_with(
+        &self,
+        id: &str,
+        receipt: &SendReceipt,
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
         self.local_outcome(id, |tx, account_id| {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE messages SET provider_message_id = ?2, wamid = coalesce(wamid, ?3) WHERE id = ?1",
-                params![id, receipt.provider_message_id, receipt.wamid],
-            )?;
+            )?
+            .execute(params![id, receipt.provider_message_id, receipt.wamid])?;
             local_event(tx, id, &LocalEvent { status: MessageStatus::Submitted, code: None, reason: None })?;
-            adopt_orphans(tx, account_id, id, &receipt.provider_message_id)
+            adopt_orphans(tx, account_id, id, &receipt.provider_message_id)?;
+            also(tx)
         })
     }
 
     /// The provider refused message `id`: nothing was sent.
     pub(crate) fn mark_not_submitted(&self, id: &str, code: Option<i64>, reason: &str) -> Result<()> {
+        self.mark_not_submitted_with(id, code, reason, |_| Ok(()))
+    }
+
+    /// [`Store::mark_not_submitted`], with `also` in the same transaction.
+    pub(crate) fn mark_not_submitted_with(
+        &self,
+        id: &str,
+        code: Option<i64>,
+        reason: &str,
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
         self.local_outcome(id, |tx, _| {
-            local_event(tx, id, &LocalEvent { status: MessageStatus::NotSubmitted, code, reason: Some(reason) })
+            local_event(tx, id, &LocalEvent { status: MessageStatus::NotSubmitted, code, reason: Some(reason) })?;
+            also(tx)
         })
     }
 
     /// The provider call did not answer: message `id` may or may not be on its way.
     pub(crate) fn mark_uncertain(&self, id: &str, reason: &str) -> Result<()> {
+        self.mark_uncertain_with(id, reason, |_| Ok(()))
+    }
+
+    /// [`Store::mark_uncertain`], with `also` in the same transaction.
+    pub(crate) fn mark_uncertain_with(
+        &self,
+        id: &str,
+        reason: &str,
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
         self.local_outcome(id, |tx, _| {
-            local_event(tx, id, &LocalEvent { status: MessageStatus::Uncertain, code: None, reason: Some(reason) })
+            local_event(tx, id, &LocalEvent { status: MessageStatus::Uncertain, code: None, reason: Some(reason) })?;
+            also(tx)
         })
     }
 
@@ -75,7 +109,8 @@ impl Store {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let account_id: String = tx
-            .query_row("SELECT account_id FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .prepare_cached("SELECT account_id FROM messages WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("message {id}")))?;
         f(&tx, &account_id)?;
@@ -180,7 +215,7 @@ fn adopt_orphans(tx: &Transaction<'_>, account_id: &str, id: &str, provider_id: 
     /// (event id, status word, code, reason, id it named, gsId it named)
     type Orphan = (i64, String, Option<i64>, Option<String>, String, Option<String>);
     let orphans: Vec<Orphan> = {
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare_cached(
             "SELECT id, status, code, reason, provider_ref, gs_id FROM message_events
              WHERE message_id IS NULL AND account_id = ?1 AND (provider_ref = ?2 OR gs_id = ?2) ORDER BY id",
         )?;

@@ -71,6 +71,8 @@ fn level(s: MessageStatus) -> u8 {
 }
 
 const TIMELINE_POINTS: i64 = 200;
+/// The finest step of the timeline: a short send still reads as a handful of points.
+const MIN_STEP_MS: i64 = 250;
 
 impl Store {
     /// Campaign `id`'s funnel.
@@ -109,7 +111,7 @@ impl Store {
         };
         let Some(start) = events.first().map(|e| e.2) else { return Ok(Vec::new()) };
         let end = events.last().map_or(start, |e| e.2).max(start + 1);
-        let step = ((end - start) / TIMELINE_POINTS).max(1);
+        let step = ((end - start) / TIMELINE_POINTS).max(MIN_STEP_MS);
         let mut best: HashMap<&str, u8> = HashMap::new();
         let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut points = Vec::new();
@@ -117,7 +119,10 @@ impl Store {
         let mut totals = [0u64; 5];
         for (message, status, at) in &events {
             while *at > next_at {
-                points.push(point(next_at, &totals));
+                // A point only where the counts moved: a quiet stretch is one line, not 200 rows.
+                if points.last().is_none_or(|p: &FunnelPoint| counts(p) != totals) {
+                    points.push(point(next_at, &totals));
+                }
                 next_at += step;
             }
             let Some(s) = MessageStatus::parse(status) else { continue };
@@ -233,6 +238,10 @@ impl Store {
         w.flush()?;
         Ok(written)
     }
+}
+
+fn counts(p: &FunnelPoint) -> [u64; 5] {
+    [p.failed, p.submitted, p.sent, p.delivered, p.read]
 }
 
 fn point(at: i64, t: &[u64; 5]) -> FunnelPoint {

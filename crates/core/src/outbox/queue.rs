@@ -14,6 +14,23 @@ use crate::messaging::record::{insert_pending_tx, NewMessage};
 use crate::messaging::{Change, MessageKind};
 use crate::store::{now_ms, Store};
 
+/// Sets one recipient's state (and clears its backoff) on `conn`, or inside a transaction.
+pub(crate) fn recipient_state(
+    conn: &rusqlite::Connection,
+    campaign_id: &str,
+    position: i64,
+    state: &str,
+    error: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_recipients SET state = ?3, not_before = NULL, last_error = coalesce(?4, last_error),
+                updated_at = ?5
+         WHERE campaign_id = ?1 AND position = ?2",
+    )?
+    .execute(params![campaign_id, position, state, error, now_ms()])?;
+    Ok(())
+}
+
 /// A recipient waiting to be sent to.
 #[derive(Debug, Clone)]
 pub(crate) struct Queued {

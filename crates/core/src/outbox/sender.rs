@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::lock::CampaignLock;
 use super::pacer::{backoff, jittered, Pacer};
-use super::queue::{Claim, Queued};
+use super::queue::{recipient_state, Claim, Queued};
 use super::{CampaignState, CampaignView};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::messaging::{Change, Messaging};
@@ -96,6 +96,9 @@ struct Dispatch {
     in_flight: Arc<Semaphore>,
     /// The latest `Retry-After` deadline a call task saw.
     hold: Arc<Mutex<Option<Instant>>>,
+    /// Recipients handed to a call task and not settled yet: still `queued` in the store until
+    /// their task claims them, so a fresh batch must skip them.
+    dispatched: Arc<Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl Dispatch {
@@ -106,6 +109,7 @@ impl Dispatch {
             rate,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize)),
             hold: Arc::new(Mutex::new(None)),
+            dispatched: Arc::default(),
         }
     }
 
@@ -127,7 +131,13 @@ impl Dispatch {
                 waiting_shown = self.show_waiting(waiting_shown)?;
             }
             if batch.is_empty() {
-                batch.extend(self.store.next_queued(&self.id, -1, 256)?);
+                let dispatched = self.dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+                batch.extend(
+                    self.store
+                        .next_queued(&self.id, -1, 256)?
+                        .into_iter()
+                        .filter(|q| !dispatched.contains(&q.position)),
+                );
             }
             let Some(q) = batch.pop_front() else {
                 if !self.store.has_unsent(&self.id)? {
@@ -139,16 +149,28 @@ impl Dispatch {
             };
             self.next_slot(&mut pacer).await;
             let permit = self.in_flight.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
-            let message_id = self.store.claim(claim, &q)?;
-            let (store, api, hold) = (self.store.clone(), api.clone(), self.hold.clone());
-            let (campaign_id, template_id) = (self.id.clone(), claim.template_id.to_owned());
+            self.dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(q.position);
+            let (store, api, hold, dispatched) =
+                (self.store.clone(), api.clone(), self.hold.clone(), self.dispatched.clone());
+            let (campaign_id, account_id, template_id) =
+                (self.id.clone(), claim.account_id.to_owned(), claim.template_id.to_owned());
+            // The claim (a store write) happens in the task, so a busy store never delays the
+            // next slot: the pacing loop only waits for the clock and a free call.
             tokio::spawn(async move {
-                let outbound = Outbound::Template { template_id: &template_id, filled_raw: &q.payload };
-                let result = api.send(&q.phone, outbound).await;
-                if let Err(e) = settle(&store, &campaign_id, &q, &message_id, result, &hold) {
-                    // The recipient stays `sending`; the next run marks it uncertain.
-                    tracing::error!(campaign = %campaign_id, "cannot record a send's answer: {e}");
+                let claim = Claim { campaign_id: &campaign_id, account_id: &account_id, template_id: &template_id };
+                match store.claim(&claim, &q) {
+                    Ok(message_id) => {
+                        let outbound = Outbound::Template { template_id: &template_id, filled_raw: &q.payload };
+                        let result = api.send(&q.phone, outbound).await;
+                        if let Err(e) = settle(&store, &campaign_id, &q, &message_id, result, &hold) {
+                            // The recipient stays `sending`; the next run marks it uncertain.
+                            tracing::error!(campaign = %campaign_id, "cannot record a send's answer: {e}");
+                        }
+                    }
+                    // Nothing went out; the recipient is still queued for the next run.
+                    Err(e) => tracing::error!(campaign = %campaign_id, "cannot claim a recipient: {e}"),
                 }
+                dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&q.position);
                 drop(permit);
             });
         }
@@ -205,11 +227,10 @@ fn settle(
     hold: &Mutex<Option<Instant>>,
 ) -> Result<()> {
     let tries = q.tries + 1;
+    // The message's answer and the recipient's state commit together.
+    let done = |tx: &rusqlite::Transaction<'_>| recipient_state(tx, campaign_id, q.position, "done", None);
     match result {
-        Ok(receipt) => {
-            store.mark_submitted(message_id, &receipt)?;
-            store.set_recipient_state(campaign_id, q.position, "done", None)
-        }
+        Ok(receipt) => store.mark_submitted_with(message_id, &receipt, done),
         Err(SendError::RateLimited { retry_after_s, error }) if tries < MAX_RATE_LIMITED => {
             let wait = retry_after_s
                 .map_or_else(|| jittered(Duration::from_secs(1)), Duration::from_secs)
@@ -224,20 +245,18 @@ fn settle(
             store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &error.to_string(), true)
         }
         Err(SendError::RateLimited { error, .. }) => {
-            store.mark_not_submitted(message_id, Some(429), &error.to_string())?;
-            store.set_recipient_state(campaign_id, q.position, "done", None)
+            store.mark_not_submitted_with(message_id, Some(429), &error.to_string(), done)
         }
         Err(SendError::NotAccepted(e)) if retryable(&e) && tries < MAX_RETRIES => {
             let wait = backoff(tries);
             store.requeue(campaign_id, q, message_id, now_ms() + wait.as_millis() as i64, &e.to_string(), false)
         }
-        Err(SendError::NotAccepted(e)) => {
-            store.mark_not_submitted(message_id, None, &e.to_string())?;
-            store.set_recipient_state(campaign_id, q.position, "done", None)
-        }
+        Err(SendError::NotAccepted(e)) => store.mark_not_submitted_with(message_id, None, &e.to_string(), done),
         Err(SendError::Uncertain(e)) => {
-            store.mark_uncertain(message_id, &e.to_string())?;
-            store.set_recipient_state(campaign_id, q.position, "uncertain", Some(&e.to_string()))
+            let why = e.to_string();
+            store.mark_uncertain_with(message_id, &why, |tx| {
+                recipient_state(tx, campaign_id, q.position, "uncertain", Some(&why))
+            })
         }
     }
 }

@@ -57,7 +57,7 @@ impl Outbox {
                 return Err(Error::Field("name".into(), "at most 120 characters".into()))
             }
             Some(n) => n.to_owned(),
-            None => format!("{} · {}", template_id, &crate::messaging::history::utc(now_ms())[..16].replace('T', " ")),
+            None => default_name(&template.view.body),
         };
         let id = self.store.insert_campaign(&Draft {
             account_id: &c.account_id,
@@ -352,6 +352,16 @@ impl Outbox {
             .map(|c| c.id)
             .collect())
     }
+}
+
+/// A name for a campaign nobody named: the start of its template's text ("Hi {{1}}, enjoy {{2}}…").
+fn default_name(body: &str) -> String {
+    let line = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Campaign");
+    let mut name: String = line.chars().take(40).collect();
+    if line.chars().count() > 40 {
+        name.push('…');
+    }
+    name
 }
 
 fn check_rate(rate: f64) -> Result<f64> {

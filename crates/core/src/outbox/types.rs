@@ -130,7 +130,10 @@ pub struct CampaignEdit {
     pub scheduled_at: Option<Option<i64>>,
 }
 
-/// Recipients by where they stand: each recipient counts once, by its latest attempt.
+/// Recipients by where their latest attempt stands. `queued`, `sending`, `uncertain` and
+/// `dropped` count each recipient once; `submitted` ⊇ `sent` ⊇ `delivered` ⊇ `read` are cumulative
+/// ("got at least this far"), so the funnel narrows; `failed` holds the provider's failures (which
+/// were submitted first) and its refusals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct Funnel {
     /// Every recipient.
@@ -142,13 +145,13 @@ pub struct Funnel {
     /// A call is in flight.
     #[ts(type = "number")]
     pub sending: u64,
-    /// Accepted by the provider, no status yet.
+    /// Accepted by the provider (those sent, delivered and read included).
     #[ts(type = "number")]
     pub submitted: u64,
-    /// Handed to WhatsApp.
+    /// Handed to WhatsApp (those delivered and read included).
     #[ts(type = "number")]
     pub sent: u64,
-    /// Reached the phone.
+    /// Reached the phone (those read included).
     #[ts(type = "number")]
     pub delivered: u64,
     /// Opened.

@@ -2,6 +2,7 @@
 // Test helpers may panic on failure like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod bulk;
 mod messaging;
 mod registration;
 mod relay;

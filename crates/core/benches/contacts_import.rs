@@ -17,7 +17,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use wadesk_core::contacts::{Audience, ImportOptions, ImportReport};
+use wadesk_core::contacts::{Audience, ContactQuery, ImportOptions, ImportReport};
 use wadesk_core::Store;
 
 const NAMES: [&str; 10] = [
@@ -141,7 +141,13 @@ fn main() {
         store.audience_count(&Audience::parse("tag:newsletter").expect("expr")).expect("count")
     });
     println!("  {n} contacts");
-    let query = wadesk_core::contacts::ContactQuery { search: Some("müller".into()), ..Default::default() };
-    let page = timed("contacts_page(search)", || store.contacts_page(&query).expect("page"));
-    println!("  {} of {} contacts", page.contacts.len(), page.total);
+    for (label, query) in [
+        ("contacts_page(first 200)", ContactQuery::default()),
+        ("contacts_page(offset 50,000)", ContactQuery { offset: Some(50_000), ..Default::default() }),
+        ("contacts_page(search müller)", ContactQuery { search: Some("müller".into()), ..Default::default() }),
+        ("contacts_page(tag vip)", ContactQuery { tags: Some(vec!["vip".into()]), ..Default::default() }),
+    ] {
+        let page = timed(label, || store.contacts_page(&query).expect("page"));
+        println!("  {} of {} contacts", page.contacts.len(), page.total);
+    }
 }

@@ -5,9 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rusqlite::params_from_iter;
-
-use super::crud::{attach_tags, field_names, register_fold, where_clause};
+use super::crud::{attach_tags, by_ids, field_names, ordered_ids, register_fold};
 use super::{ContactQuery, ContactView};
 use crate::error::{Error, Result};
 use crate::messaging::history::{csv_safe, utc};
@@ -44,11 +42,7 @@ impl Store {
             ["phone", "name", "first_name", "tags", "opted_out"].iter().map(|s| (*s).to_owned()).collect();
         header.extend(fields.iter().cloned());
         w.write_record(&header).map_err(csv_error)?;
-        let (clause, args) = where_clause(q);
-        let mut stmt = conn.prepare(&format!(
-            "SELECT c.id FROM contacts c WHERE {clause} ORDER BY c.name IS NULL, c.name COLLATE NOCASE, c.phone"
-        ))?;
-        let ids: Vec<i64> = stmt.query_map(params_from_iter(&args), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = ordered_ids(&conn, q)?;
         let mut written = 0u64;
         for chunk in ids.chunks(BATCH) {
             let mut batch = by_ids(&conn, chunk)?;
@@ -90,15 +84,4 @@ impl Store {
             }
         }
     }
-}
-
-/// The contacts `ids`, in that order.
-fn by_ids(conn: &rusqlite::Connection, ids: &[i64]) -> Result<Vec<ContactView>> {
-    let json = serde_json::to_string(ids).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {} FROM json_each(?1) k JOIN contacts c ON c.id = k.value ORDER BY k.key",
-        super::crud::COLUMNS
-    ))?;
-    let rows = stmt.query_map([json], super::crud::view_of)?.collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
 }

@@ -66,6 +66,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded> {
         let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
         (text.into_owned(), "latin-1")
     };
+    // Old Excel for Mac ends lines with a lone CR; the CSV reader ends records there but counts
+    // lines by LF only, so every row would report the same line. One line ending for all.
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
     let delimiter = sniff_delimiter(&text);
     Ok(Decoded { text, encoding, delimiter })
 }
@@ -191,6 +194,16 @@ mod tests {
         assert_eq!(&table.rows[0].cells[1], "two\nlines");
         let (first, total) = read(&d, Some(1)).unwrap();
         assert_eq!((first.rows.len(), total), (1, 3));
+    }
+
+    #[test]
+    fn cr_only_and_crlf_line_endings_give_true_line_numbers() {
+        for file in [&b"phone\r1\r2\r\"a\rb\"\r3\r"[..], &b"phone\r\n1\r\n2\r\n\"a\r\nb\"\r\n3\r\n"[..]] {
+            let (table, _) = read(&decode(file).unwrap(), None).unwrap();
+            let lines: Vec<u64> = table.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3, 4, 6]);
+            assert_eq!(&table.rows[2].cells[0], "a\nb");
+        }
     }
 
     #[test]

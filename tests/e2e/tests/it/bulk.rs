@@ -32,6 +32,18 @@ async fn until_attr(c: &Client, css: &str, name: &str, want: &str) {
     }
 }
 
+/// With `WADESK_E2E_SCREENSHOTS`: `name-900.png` and `name-1600.png` (the README's sizes).
+async fn shoot(c: &Client, name: &str) {
+    if std::env::var_os("WADESK_E2E_SCREENSHOTS").is_none() {
+        return;
+    }
+    for (w, h) in [(900, 700), (1600, 1000)] {
+        c.set_window_size(w, h).await.unwrap();
+        screenshot(c, &format!("{name}-{w}.png")).await;
+    }
+    c.set_window_size(1280, 800).await.unwrap();
+}
+
 async fn text(c: &Client, css: &str) -> String {
     wait(c, css).await.text().await.unwrap()
 }
@@ -56,12 +68,12 @@ async fn import_map_fix_the_blocked_row_send_and_watch_the_funnel_fill() {
     wait(c, "[data-testid=contacts-import-preview]").await;
     let mapped = wait(c, "[data-testid=contacts-import-mapping-0]").await.prop("value").await.unwrap();
     assert_eq!(mapped.as_deref(), Some("phone"), "the Telefon column is recognised");
-    screenshot(c, "contacts-import.png").await;
+    shoot(c, "contacts-import").await;
     click(c, "[data-testid=contacts-import-run]").await;
     let report = text(c, "[data-testid=contacts-import-report]").await;
     assert!(report.contains('4'), "{report}");
     wait(c, "[data-testid=contact-row][data-phone='4915123456703']").await;
-    screenshot(c, "contacts.png").await;
+    shoot(c, "contacts").await;
 
     // A campaign to the vip tag: live count, the template, then the mapping.
     click(c, "[data-testid=nav-bulk]").await;
@@ -75,7 +87,7 @@ async fn import_map_fix_the_blocked_row_send_and_watch_the_funnel_fill() {
     wait(c, "[data-testid=bulk-map-field-1]").await.select_by_value("first_name").await.unwrap();
     wait(c, "[data-testid=bulk-map-source-2]").await.select_by_value("constant").await.unwrap();
     wait(c, "[data-testid=bulk-map-text-2]").await.send_keys("20%").await.unwrap();
-    screenshot(c, "bulk-mapping.png").await;
+    shoot(c, "bulk-mapping").await;
     click(c, "[data-testid=bulk-next]").await;
 
     // The dry run blocks the row without a first name; fix the contact in place.
@@ -84,7 +96,7 @@ async fn import_map_fix_the_blocked_row_send_and_watch_the_funnel_fill() {
     assert_eq!(problem.attr("data-count").await.unwrap().as_deref(), Some("1"));
     let samples = c.find_all(Locator::Css("[data-testid=bulk-sample]")).await.unwrap();
     assert!(!samples.is_empty(), "the preview gallery shows the rendered messages");
-    screenshot(c, "bulk-dry-run-blocked.png").await;
+    shoot(c, "bulk-dry-run").await;
     click(c, "[data-testid=bulk-problem-empty_value] [data-testid=bulk-row-edit]").await;
     wait(c, "[data-testid=contact-edit-first_name]").await.send_keys("Bernd").await.unwrap();
     click(c, "[data-testid=contact-edit-save]").await;
@@ -113,7 +125,7 @@ async fn import_map_fix_the_blocked_row_send_and_watch_the_funnel_fill() {
     let canvas = c.find(Locator::Css("[data-testid=campaign-chart] canvas")).await.unwrap();
     let width: f64 = canvas.attr("width").await.unwrap().unwrap().parse().unwrap();
     assert!(width > 100.0, "the chart is drawn at the panel's width: {width}");
-    screenshot(c, "bulk-campaign.png").await;
+    shoot(c, "bulk-campaign").await;
 
     // The same campaign through the CLI: done, three recipients read, nobody uncertain.
     let out = cli(&app.data_dir(), PASS, &["--json", "bulk", "list"], "");

@@ -28,7 +28,13 @@ impl Pacer {
     }
 
     /// Waits for the next slot.
+    #[cfg(test)]
     pub(crate) async fn wait(&mut self) {
+        tokio::time::sleep_until(self.reserve()).await;
+    }
+
+    /// Takes the next slot and returns when it is (now or later).
+    pub(crate) fn reserve(&mut self) -> Instant {
         let now = Instant::now();
         let earliest = now.checked_sub(self.interval * (BURST - 1)).unwrap_or(now);
         if self.next < earliest {
@@ -40,8 +46,8 @@ impl Pacer {
             at = hold;
             self.next = hold;
         }
-        tokio::time::sleep_until(at).await;
         self.next += self.interval;
+        at
     }
 
     /// No slot before `until` (a 429's `Retry-After`).

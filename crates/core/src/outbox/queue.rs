@@ -31,6 +31,19 @@ pub(crate) fn recipient_state(
     Ok(())
 }
 
+/// Whether the contact of recipient `position` is opted out now.
+fn opted_out_since(tx: &rusqlite::Transaction<'_>, campaign_id: &str, position: i64) -> Result<bool> {
+    let out: Option<i64> = tx
+        .prepare_cached(
+            "SELECT c.opted_out_at FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
+             WHERE r.campaign_id = ?1 AND r.position = ?2",
+        )?
+        .query_row(params![campaign_id, position], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(out.is_some())
+}
+
 /// A recipient waiting to be sent to.
 #[derive(Debug, Clone)]
 pub(crate) struct Queued {
@@ -49,6 +62,8 @@ pub(crate) struct Claim<'a> {
     pub campaign_id: &'a str,
     pub account_id: &'a str,
     pub template_id: &'a str,
+    /// A MARKETING template: a contact who opted out since the start is dropped, not sent to.
+    pub marketing: bool,
 }
 
 impl Store {
@@ -122,8 +137,9 @@ impl Store {
     }
 
     /// Writes recipient `q`'s message as pending and the recipient as `sending`, in one
-    /// transaction; returns the message id. Nothing has gone out yet.
-    pub(crate) fn claim(&self, c: &Claim<'_>, q: &Queued) -> Result<String> {
+    /// transaction; returns the message id. Nothing has gone out yet. `None`: the contact opted
+    /// out of marketing since the campaign started (a STOP reply mid-send), so it is dropped.
+    pub(crate) fn claim(&self, c: &Claim<'_>, q: &Queued) -> Result<Option<String>> {
         let m = NewMessage {
             account_id: c.account_id,
             to: &q.phone,
@@ -135,6 +151,16 @@ impl Store {
         };
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
+        if c.marketing && opted_out_since(&tx, c.campaign_id, q.position)? {
+            tx.prepare_cached(
+                "UPDATE campaign_recipients SET state = 'dropped', updated_at = ?3,
+                        last_error = 'opted out after the campaign started: a MARKETING template is not sent to them'
+                 WHERE campaign_id = ?1 AND position = ?2",
+            )?
+            .execute(params![c.campaign_id, q.position, now_ms()])?;
+            tx.commit()?;
+            return Ok(None);
+        }
         let id = insert_pending_tx(&tx, &m, Some(c.campaign_id))?;
         tx.prepare_cached(
             "UPDATE campaign_recipients SET state = 'sending', message_id = ?3, updated_at = ?4
@@ -144,7 +170,12 @@ impl Store {
         tx.commit()?;
         drop(conn);
         self.announce([Change::Message { account_id: c.account_id.to_owned(), message_id: id.clone() }]);
-        Ok(id)
+        Ok(Some(id))
+    }
+
+    /// The category of campaign `id`'s template, as frozen at its start.
+    pub(crate) fn campaign_template_category(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.conn()?.query_row("SELECT template_category FROM campaigns WHERE id = ?1", [id], |r| r.get(0))?)
     }
 
     /// The provider refused the call for now (429, 5xx): nothing was sent, so the message row of

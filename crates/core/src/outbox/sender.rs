@@ -56,7 +56,9 @@ pub(crate) async fn run(
     let campaign = store.campaign(id)?;
     messaging.ensure_webhook(&campaign.account_id).await;
     let api: Arc<dyn MessagingApi> = Arc::from(messaging.api(&campaign.account_id).await?);
-    let claim = Claim { campaign_id: id, account_id: &campaign.account_id, template_id: &campaign.template_id };
+    let marketing = store.campaign_template_category(id)?.is_some_and(|c| c.eq_ignore_ascii_case("MARKETING"));
+    let claim =
+        Claim { campaign_id: id, account_id: &campaign.account_id, template_id: &campaign.template_id, marketing };
     let state = Dispatch::new(store.clone(), id, campaign.rate_per_second);
     let outcome = state.run(&api, &claim, progress).await;
     state.drain().await;
@@ -116,28 +118,16 @@ impl Dispatch {
     /// Dispatches until nothing is left (`Ok(false)`) or the campaign stopped running (`Ok(true)`).
     async fn run(&self, api: &Arc<dyn MessagingApi>, claim: &Claim<'_>, progress: Progress<'_>) -> Result<bool> {
         let mut batch: std::collections::VecDeque<Queued> = Default::default();
-        let mut checked = Instant::now() - CHECK_EVERY;
-        let mut waiting_shown = false;
+        let mut watch = Watch { checked: Instant::now() - CHECK_EVERY, waiting_shown: false };
         let mut pacer = Pacer::new(self.rate);
         loop {
-            if checked.elapsed() >= CHECK_EVERY {
-                checked = Instant::now();
-                let view = self.store.campaign(&self.id)?;
-                progress(&view);
-                self.store.announce([Change::Campaign { campaign_id: self.id.clone() }]);
-                if view.state != CampaignState::Running {
-                    return Ok(true);
-                }
-                waiting_shown = self.show_waiting(waiting_shown)?;
+            if watch.due() && self.check(&mut watch, progress)? {
+                return Ok(true);
             }
             if batch.is_empty() {
                 let dispatched = self.dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-                batch.extend(
-                    self.store
-                        .next_queued(&self.id, -1, 256)?
-                        .into_iter()
-                        .filter(|q| !dispatched.contains(&q.position)),
-                );
+                let queued = self.store.next_queued(&self.id, -1, 256)?;
+                batch.extend(queued.into_iter().filter(|q| !dispatched.contains(&q.position)));
             }
             let Some(q) = batch.pop_front() else {
                 if !self.store.has_unsent(&self.id)? {
@@ -147,42 +137,59 @@ impl Dispatch {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
-            self.next_slot(&mut pacer).await;
+            if self.next_slot(&mut pacer, &mut watch, progress).await? {
+                return Ok(true);
+            }
             let permit = self.in_flight.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
             self.dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(q.position);
-            let (store, api, hold, dispatched) =
-                (self.store.clone(), api.clone(), self.hold.clone(), self.dispatched.clone());
-            let (campaign_id, account_id, template_id) =
-                (self.id.clone(), claim.account_id.to_owned(), claim.template_id.to_owned());
+            let call = Call {
+                store: self.store.clone(),
+                api: api.clone(),
+                hold: self.hold.clone(),
+                dispatched: self.dispatched.clone(),
+                campaign_id: self.id.clone(),
+                account_id: claim.account_id.to_owned(),
+                template_id: claim.template_id.to_owned(),
+                marketing: claim.marketing,
+            };
             // The claim (a store write) happens in the task, so a busy store never delays the
             // next slot: the pacing loop only waits for the clock and a free call.
             tokio::spawn(async move {
-                let claim = Claim { campaign_id: &campaign_id, account_id: &account_id, template_id: &template_id };
-                match store.claim(&claim, &q) {
-                    Ok(message_id) => {
-                        let outbound = Outbound::Template { template_id: &template_id, filled_raw: &q.payload };
-                        let result = api.send(&q.phone, outbound).await;
-                        if let Err(e) = settle(&store, &campaign_id, &q, &message_id, result, &hold) {
-                            // The recipient stays `sending`; the next run marks it uncertain.
-                            tracing::error!(campaign = %campaign_id, "cannot record a send's answer: {e}");
-                        }
-                    }
-                    // Nothing went out; the recipient is still queued for the next run.
-                    Err(e) => tracing::error!(campaign = %campaign_id, "cannot claim a recipient: {e}"),
-                }
-                dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&q.position);
+                call.run(q).await;
                 drop(permit);
             });
         }
     }
 
-    /// Waits for the pacer's next slot, after any hold a 429 asked for.
-    async fn next_slot(&self, pacer: &mut Pacer) {
+    /// Looks whether the campaign still runs, reports progress and shows any wait; returns
+    /// whether the campaign stopped running (paused or cancelled, here or elsewhere).
+    fn check(&self, watch: &mut Watch, progress: Progress<'_>) -> Result<bool> {
+        watch.checked = Instant::now();
+        let view = self.store.campaign(&self.id)?;
+        progress(&view);
+        self.store.announce([Change::Campaign { campaign_id: self.id.clone() }]);
+        if view.state != CampaignState::Running {
+            return Ok(true);
+        }
+        watch.waiting_shown = self.show_waiting(watch.waiting_shown)?;
+        Ok(false)
+    }
+
+    /// Waits for the pacer's next slot, after any hold a 429 asked for, checking on the campaign
+    /// while it waits (a `Retry-After` can be minutes); returns whether it stopped running.
+    async fn next_slot(&self, pacer: &mut Pacer, watch: &mut Watch, progress: Progress<'_>) -> Result<bool> {
         let hold = *self.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(until) = hold {
             pacer.hold(until);
         }
-        pacer.wait().await;
+        let slot = pacer.reserve();
+        while Instant::now() < slot {
+            tokio::time::sleep_until(slot.min(Instant::now() + CHECK_EVERY)).await;
+            if watch.due() && self.check(watch, progress)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Shows (or clears) why the sender holds back; returns whether a reason is shown.
@@ -209,6 +216,55 @@ impl Dispatch {
     /// Waits until every call in flight has answered and been written.
     async fn drain(&self) {
         let _ = self.in_flight.acquire_many(MAX_IN_FLIGHT).await;
+    }
+}
+
+/// When the sender last looked at its campaign.
+struct Watch {
+    checked: Instant,
+    waiting_shown: bool,
+}
+
+impl Watch {
+    fn due(&self) -> bool {
+        self.checked.elapsed() >= CHECK_EVERY
+    }
+}
+
+/// One recipient's call, in its own task: claim, send, write the answer.
+struct Call {
+    store: Arc<Store>,
+    api: Arc<dyn MessagingApi>,
+    hold: Arc<Mutex<Option<Instant>>>,
+    dispatched: Arc<Mutex<std::collections::HashSet<i64>>>,
+    campaign_id: String,
+    account_id: String,
+    template_id: String,
+    marketing: bool,
+}
+
+impl Call {
+    async fn run(self, q: Queued) {
+        let claim = Claim {
+            campaign_id: &self.campaign_id,
+            account_id: &self.account_id,
+            template_id: &self.template_id,
+            marketing: self.marketing,
+        };
+        match self.store.claim(&claim, &q) {
+            Ok(None) => {}
+            Ok(Some(message_id)) => {
+                let outbound = Outbound::Template { template_id: &self.template_id, filled_raw: &q.payload };
+                let result = self.api.send(&q.phone, outbound).await;
+                if let Err(e) = settle(&self.store, &self.campaign_id, &q, &message_id, result, &self.hold) {
+                    // The recipient stays `sending`; the next run marks it uncertain.
+                    tracing::error!(campaign = %self.campaign_id, "cannot record a send's answer: {e}");
+                }
+            }
+            // Nothing went out; the recipient is still queued for the next run.
+            Err(e) => tracing::error!(campaign = %self.campaign_id, "cannot claim a recipient: {e}"),
+        }
+        self.dispatched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&q.position);
     }
 }
 

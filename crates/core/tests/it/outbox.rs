@@ -216,6 +216,7 @@ async fn a_429_storm_slows_the_send_and_loses_nothing() {
         .unwrap();
     assert_eq!(done.state, CampaignState::Done);
     assert!(done.rate_limited > 0, "the storm happened");
+    eprintln!("storm: {} answered 429, {:?}", done.rate_limited, started.elapsed());
     assert!(waiting_seen.into_inner(), "the wait was shown while it lasted");
     assert!(started.elapsed() >= Duration::from_secs(2), "slowed to the provider's pace: {:?}", started.elapsed());
     assert_eq!(done.funnel.submitted, 39, "{:?}", done.funnel);
@@ -227,4 +228,37 @@ async fn a_429_storm_slows_the_send_and_loses_nothing() {
         .history_page(&HistoryFilter { statuses: Some(vec![MessageStatus::NotSubmitted]), ..Default::default() }, 0, 10)
         .unwrap();
     assert_eq!(statuses.total, 0, "a 429 leaves no refused message behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_campaign_waits_for_its_time_and_a_stop_reply_mid_send_is_honoured() {
+    let w = world().await;
+    w.synced().await;
+    import(&w, &customers_csv(10));
+    let outbox = Outbox::new(w.messaging.clone());
+    let mut new = promo(&w, 5.0);
+    new.scheduled_at = Some(wadesk_core::store::now_ms() + 1500);
+    let c = outbox.create(&new).unwrap();
+    outbox.exclude(&c.id, &[1], true).unwrap();
+    let dry = outbox.dry_run(&c.id).unwrap();
+    let frozen = outbox.start(&c.id, Some(dry.to_send)).unwrap();
+    assert_eq!((frozen.state, frozen.funnel.total), (CampaignState::Scheduled, 9));
+
+    let started = Instant::now();
+    let runner = {
+        let (o, id) = (outbox.clone(), c.id.clone());
+        tokio::spawn(async move { o.run(&id, &|_| {}).await })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(accepted(&w).await.is_empty(), "nothing goes out before the scheduled time");
+    // The last customer replies STOP to something else while the campaign waits: the frozen
+    // MARKETING message is not sent to them.
+    w.store.set_opt_out_by_phone("+4915110000009", true, None).unwrap();
+    let done = runner.await.unwrap().unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(1400), "{:?}", started.elapsed());
+    assert_eq!(done.state, CampaignState::Done);
+    assert_eq!((done.funnel.submitted, done.funnel.dropped), (8, 1), "{:?}", done.funnel);
+    let counts = accepted(&w).await;
+    assert!(!counts.contains_key("4915110000009"));
+    assert_eq!(counts.len(), 8);
 }

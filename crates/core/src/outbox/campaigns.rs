@@ -137,6 +137,18 @@ impl Store {
         rows.into_iter().map(|r| r.finish(self)).collect()
     }
 
+    /// The ids of the campaigns in one of `states` (no funnel: the app asks every few seconds).
+    pub(crate) fn campaign_ids_in(&self, states: &[CampaignState]) -> Result<Vec<String>> {
+        let list = serde_json::to_string(&states.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM campaigns WHERE state IN (SELECT value FROM json_each(?1)) ORDER BY created_at",
+        )?;
+        let ids = stmt.query_map([list], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// Where campaign `id` stands (one cheap read; the sender asks it often).
     pub(crate) fn campaign_state(&self, id: &str) -> Result<CampaignState> {
         let s: String = self

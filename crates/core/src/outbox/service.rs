@@ -345,11 +345,9 @@ impl Outbox {
     pub fn unattended(&self) -> Result<Vec<String>> {
         Ok(self
             .store
-            .campaigns(None)?
+            .campaign_ids_in(&[CampaignState::Running, CampaignState::Scheduled])?
             .into_iter()
-            .filter(|c| matches!(c.state, CampaignState::Running | CampaignState::Scheduled))
-            .filter(|c| !CampaignLock::is_held(self.store.path(), &c.id))
-            .map(|c| c.id)
+            .filter(|id| !CampaignLock::is_held(self.store.path(), id))
             .collect())
     }
 }

@@ -14,33 +14,11 @@ use rand::Rng;
 
 use super::{json, wadesk, PASS};
 
-const ADMIN: &str = "cli-bulk-admin-token-7a6b5c4d";
+use super::messaging::ADMIN;
 const PROMO: &str = "7a3e9c52-1f64-4b8d-a2c7-3e5f7b9d1a22";
 
-/// A relay and a sandbox that takes `rate` messages a second, with quick statuses.
 fn servers(dir: &std::path::Path, rate: u32) -> (String, String, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let relay_store = std::sync::Arc::new(wadesk_relay::SqliteStore::open(&dir.join("relay")).unwrap());
-    let config = wadesk_relay::Config { admin_token: Some(ADMIN.into()), ..wadesk_relay::Config::default() };
-    let state = wadesk_relay::RelayState::new(relay_store, config).unwrap();
-    let relay = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let relay_url = format!("http://{}", relay.local_addr().unwrap());
-    rt.spawn(wadesk_relay::serve(relay, state, std::future::pending()));
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
-    let sandbox = wadesk_sandbox::Sandbox::new(wadesk_sandbox::SandboxConfig {
-        public_url: sandbox_url.clone(),
-        messaging: wadesk_sandbox::MessagingConfig {
-            sent_delay: Duration::from_millis(20),
-            delivered_delay: Duration::from_millis(40),
-            read_delay: Duration::from_millis(60),
-            rate_per_second: rate,
-            ..wadesk_sandbox::MessagingConfig::default()
-        },
-        ..wadesk_sandbox::SandboxConfig::default()
-    });
-    rt.spawn(wadesk_sandbox::serve(listener, sandbox, std::future::pending()));
-    (relay_url, sandbox_url, rt)
+    super::messaging::servers_at_rate(dir, rate)
 }
 
 fn run(data: &std::path::Path, args: &[&str]) -> std::process::Output {

@@ -6,12 +6,17 @@ use std::time::{Duration, Instant};
 
 use super::{json, wadesk, PASS};
 
-const ADMIN: &str = "cli-relay-admin-token-5f1e2d3c";
+pub(crate) const ADMIN: &str = "cli-relay-admin-token-5f1e2d3c";
 const TO: &str = "421233221242";
 const SEED: &str = "26815959-f5b8-49b4-9b0e-7458d34777cc";
 
 /// A relay (fsync'ing SQLite store) and a sandbox with quick statuses, each on its own port.
 fn servers(dir: &std::path::Path) -> (String, String, tokio::runtime::Runtime) {
+    servers_at_rate(dir, wadesk_sandbox::MessagingConfig::default().rate_per_second)
+}
+
+/// [`servers`] with a sandbox that takes `rate` messages a second.
+pub(crate) fn servers_at_rate(dir: &std::path::Path, rate: u32) -> (String, String, tokio::runtime::Runtime) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let relay_store = std::sync::Arc::new(wadesk_relay::SqliteStore::open(&dir.join("relay")).unwrap());
     let config = wadesk_relay::Config { admin_token: Some(ADMIN.into()), ..wadesk_relay::Config::default() };
@@ -27,6 +32,7 @@ fn servers(dir: &std::path::Path) -> (String, String, tokio::runtime::Runtime) {
             sent_delay: Duration::from_millis(20),
             delivered_delay: Duration::from_millis(40),
             read_delay: Duration::from_millis(60),
+            rate_per_second: rate,
             ..wadesk_sandbox::MessagingConfig::default()
         },
         ..wadesk_sandbox::SandboxConfig::default()

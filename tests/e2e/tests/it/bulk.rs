@@ -8,29 +8,9 @@ use fantoccini::{Client, Locator};
 use wadesk_e2e::{cli, AppSession};
 
 use super::relay::screenshot;
-use super::{first_run, wait, PASS};
+use super::{click, first_run, until_attr, wait, PASS};
 
 const PROMO: &str = "7a3e9c52-1f64-4b8d-a2c7-3e5f7b9d1a22";
-
-async fn click(c: &Client, css: &str) {
-    wait(c, css).await.click().await.unwrap();
-}
-
-/// Waits until `css` has attribute `name` equal to `want`.
-async fn until_attr(c: &Client, css: &str, name: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        let now = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.attr(name).await.unwrap_or(None),
-            Err(_) => None,
-        };
-        if now.as_deref() == Some(want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{css} [{name}] is {now:?}, waited for {want:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// With `WADESK_E2E_SCREENSHOTS`: `name-900.png` and `name-1600.png` (the README's sizes).
 async fn shoot(c: &Client, name: &str) {

@@ -25,6 +25,26 @@ async fn wait(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
 }
 
+async fn click(c: &Client, css: &str) {
+    wait(c, css).await.click().await.unwrap();
+}
+
+/// Waits until `css` has attribute `name` equal to `want` (the UI updates it from pushed events).
+async fn until_attr(c: &Client, css: &str, name: &str, want: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let now = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.attr(name).await.unwrap_or(None),
+            Err(_) => None,
+        };
+        if now.as_deref() == Some(want) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} [{name}] is {now:?}, waited for {want:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Creates the store with a passphrase and waits for the accounts screen.
 async fn first_run(c: &Client) {
     wait(c, "#first-run").await;

@@ -4,34 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use wadesk_e2e::AppSession;
 
 use super::relay::screenshot;
-use super::{first_run, wait};
+use super::{click, first_run, until_attr, wait};
 
 const SEED_TEMPLATE: &str = "26815959-f5b8-49b4-9b0e-7458d34777cc";
 const NOT_OPTED_IN: &str = "15550000001";
-
-/// Waits until `css` has attribute `name` equal to `want` (the UI updates it from pushed events).
-async fn until_attr(c: &Client, css: &str, name: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.attr(name).await.unwrap_or(None),
-            Err(_) => None,
-        };
-        if now.as_deref() == Some(want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{css} [{name}] is {now:?}, waited for {want:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn click(c: &Client, css: &str) {
-    wait(c, css).await.click().await.unwrap();
-}
 
 #[tokio::test]
 async fn a_template_send_ticks_to_read_live_and_a_number_not_opted_in_shows_the_reason() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use fantoccini::Client;
 use wadesk_e2e::AppSession;
 
-use super::{first_run, wait};
+use super::{click, first_run, wait};
 
 const SIZES: [(u32, u32); 2] = [(900, 700), (1600, 1000)];
 
@@ -30,10 +30,6 @@ async fn shoot(c: &Client, name: &str) {
         std::fs::write(dir.join(format!("{name}-{w}.png")), c.screenshot().await.unwrap()).unwrap();
     }
     c.set_window_size(1280, 800).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    wait(c, css).await.click().await.unwrap();
 }
 
 #[tokio::test]

@@ -168,7 +168,7 @@ impl Store {
         let limit = filter.limit.unwrap_or(200).min(500);
         let offset = filter.offset.unwrap_or(0);
         let matches = "r.campaign_id = ?1
-             AND (?2 IS NULL OR coalesce(CASE WHEN r.state IN ('queued','sending','uncertain') THEN r.state END, m.status, r.state)
+             AND (?2 IS NULL OR coalesce(CASE WHEN r.state IN ('queued','sending','uncertain','dropped','cancelled') THEN r.state END, m.status, r.state)
                                 IN (SELECT value FROM json_each(?2)))
              AND (?3 IS NULL OR m.failure_code = ?3)";
         let conn = self.conn()?;

@@ -199,13 +199,16 @@ impl Outbox {
         self.transition(id, &[CampaignState::Running, CampaignState::Scheduled], CampaignState::Paused, "paused")
     }
 
-    /// Marks a paused campaign running again; [`Outbox::run`] sends it.
+    /// Marks a paused campaign running again (or scheduled again, if it was paused before its
+    /// start time); [`Outbox::run`] sends it.
     pub fn resume(&self, id: &str) -> Result<CampaignView> {
         let c = self.store.campaign(id)?;
-        if c.state == CampaignState::Running {
+        if matches!(c.state, CampaignState::Running | CampaignState::Scheduled) {
             return Ok(c);
         }
-        self.transition(id, &[CampaignState::Paused], CampaignState::Running, "resumed")
+        let not_yet = c.started_at.is_none() && c.scheduled_at.is_some_and(|at| at > now_ms());
+        let to = if not_yet { CampaignState::Scheduled } else { CampaignState::Running };
+        self.transition(id, &[CampaignState::Paused], to, "resumed")
     }
 
     /// Cancels a campaign: recipients not yet sent to will not be.

@@ -190,6 +190,11 @@ async fn pause_resume_and_cancel_stop_where_asked_and_send_nobody_twice() {
     assert!(counts.values().all(|n| *n == 1));
     assert_eq!(counts.values().sum::<usize>() as u64, cancelled.funnel.submitted);
     assert!(matches!(outbox.resume(&c.id), Err(Error::InvalidInput(_))), "a cancelled campaign stays cancelled");
+    let listed = |statuses| {
+        let filter = wadesk_core::outbox::RecipientFilter { statuses: Some(statuses), ..Default::default() };
+        outbox.recipients(&c.id, &filter).unwrap().total
+    };
+    assert_eq!(listed(vec![MessageStatus::Uncertain]), 0, "dropped recipients are not listed as uncertain");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,6 +248,9 @@ async fn a_scheduled_campaign_waits_for_its_time_and_a_stop_reply_mid_send_is_ho
     let dry = outbox.dry_run(&c.id).unwrap();
     let frozen = outbox.start(&c.id, Some(dry.to_send)).unwrap();
     assert_eq!((frozen.state, frozen.funnel.total), (CampaignState::Scheduled, 9));
+    // Paused before its time and resumed: it waits for its time again rather than start now.
+    assert_eq!(outbox.pause(&c.id).unwrap().state, CampaignState::Paused);
+    assert_eq!(outbox.resume(&c.id).unwrap().state, CampaignState::Scheduled);
 
     let started = Instant::now();
     let runner = {

@@ -57,7 +57,8 @@ impl BulkState {
             match outbox.run(&id, &|_| {}).await {
                 Ok(c) => tracing::info!(campaign = %id, state = c.state.as_str(), "bulk send stopped"),
                 Err(Error::Busy(_)) => tracing::debug!(campaign = %id, "another process sends it"),
-                Err(e) => tracing::warn!(campaign = %id, "bulk send failed: {e}"),
+                // The campaign shows why (its `waiting`); the supervisor tries again in a few seconds.
+                Err(e) => tracing::debug!(campaign = %id, "bulk send could not go on: {e}"),
             }
             sending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
         });

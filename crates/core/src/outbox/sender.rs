@@ -55,7 +55,14 @@ pub(crate) async fn run(
     }
     let campaign = store.campaign(id)?;
     messaging.ensure_webhook(&campaign.account_id).await;
-    let api: Arc<dyn MessagingApi> = Arc::from(messaging.api(&campaign.account_id).await?);
+    let api: Arc<dyn MessagingApi> = match messaging.api(&campaign.account_id).await {
+        Ok(api) => Arc::from(api),
+        Err(e) => {
+            // Shown on the campaign (the app tries again every few seconds; the CLI exits with it).
+            store.set_campaign_waiting(id, Some(&format!("Cannot send yet: {e}")))?;
+            return Err(e);
+        }
+    };
     let marketing = store.campaign_template_category(id)?.is_some_and(|c| c.eq_ignore_ascii_case("MARKETING"));
     let claim =
         Claim { campaign_id: id, account_id: &campaign.account_id, template_id: &campaign.template_id, marketing };

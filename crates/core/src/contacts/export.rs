@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::crud::{attach_tags, by_ids, field_names, ordered_ids, register_fold};
 use super::{ContactQuery, ContactView};
 use crate::error::{Error, Result};
-use crate::messaging::history::{csv_safe, utc};
+use crate::messaging::history::{csv_safe, export_to_new_file};
 use crate::store::Store;
 
 /// Contacts read from the store per batch while exporting.
@@ -60,28 +60,6 @@ impl Store {
     /// (never replacing a file); returns its path and the number of rows. A failed export removes
     /// its partial file.
     pub fn export_contacts_csv_to_dir(&self, q: &ContactQuery, dir: &Path) -> Result<(PathBuf, u64)> {
-        std::fs::create_dir_all(dir)?;
-        let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
-        let mut n = 0;
-        let (path, file) = loop {
-            let name = if n == 0 {
-                format!("wadesk-contacts-{stamp}.csv")
-            } else {
-                format!("wadesk-contacts-{stamp}-{n}.csv")
-            };
-            let path = dir.join(name);
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => break (path, file),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-                Err(e) => return Err(e.into()),
-            }
-        };
-        match self.export_contacts_csv(q, std::io::BufWriter::new(file)) {
-            Ok(rows) => Ok((path, rows)),
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                Err(e)
-            }
-        }
+        export_to_new_file(dir, "wadesk-contacts", |out| self.export_contacts_csv(q, out))
     }
 }

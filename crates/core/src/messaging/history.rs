@@ -202,29 +202,35 @@ impl Store {
         filter: &HistoryFilter,
         dir: &std::path::Path,
     ) -> Result<(std::path::PathBuf, u64)> {
-        let (path, file) = create_export_file(dir, "wadesk-history")?;
-        match self.export_history_csv(filter, std::io::BufWriter::new(file)) {
-            Ok(rows) => Ok((path, rows)),
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                Err(e)
-            }
-        }
+        export_to_new_file(dir, "wadesk-history", |out| self.export_history_csv(filter, out))
     }
 }
 
-/// A new file `<prefix>-<UTC time>.csv` in `dir` (never replacing one; `-1`, `-2` … when taken).
-pub(crate) fn create_export_file(dir: &std::path::Path, prefix: &str) -> Result<(std::path::PathBuf, std::fs::File)> {
+/// Writes an export with `write` to a new file `<prefix>-<UTC time>.csv` in `dir` (never replacing
+/// one; `-1`, `-2` … when taken); returns its path and what `write` counted. A failed export
+/// removes its partial file.
+pub(crate) fn export_to_new_file(
+    dir: &std::path::Path,
+    prefix: &str,
+    write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> Result<u64>,
+) -> Result<(std::path::PathBuf, u64)> {
     std::fs::create_dir_all(dir)?;
     let stamp: String = utc(crate::store::now_ms()).chars().filter(char::is_ascii_digit).take(14).collect();
     let mut n = 0;
-    loop {
+    let (path, file) = loop {
         let name = if n == 0 { format!("{prefix}-{stamp}.csv") } else { format!("{prefix}-{stamp}-{n}.csv") };
         let path = dir.join(name);
         match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
+            Ok(file) => break (path, file),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => return Err(e.into()),
+        }
+    };
+    match write(std::io::BufWriter::new(file)) {
+        Ok(rows) => Ok((path, rows)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
         }
     }
 }

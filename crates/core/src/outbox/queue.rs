@@ -87,15 +87,17 @@ impl Store {
         let mut uncertain = 0;
         for (position, message_id, status) in orphans {
             let pending = matches!(status.as_deref(), Some("pending" | "uncertain") | None);
-            if let (Some(id), Some("pending")) = (&message_id, status.as_deref()) {
-                self.mark_uncertain(
-                    id,
-                    "Wadesk stopped while this message was being sent; it may or may not have gone out",
-                )?;
-            }
             let state = if pending { "uncertain" } else { "done" };
             uncertain += u64::from(pending);
-            self.set_recipient_state(campaign_id, position, state, None)?;
+            match (&message_id, status.as_deref()) {
+                // The message and its recipient become uncertain together.
+                (Some(id), Some("pending")) => self.mark_uncertain_with(
+                    id,
+                    "Wadesk stopped while this message was being sent; it may or may not have gone out",
+                    |tx| recipient_state(tx, campaign_id, position, state, None),
+                )?,
+                _ => self.set_recipient_state(campaign_id, position, state, None)?,
+            }
         }
         Ok(uncertain)
     }

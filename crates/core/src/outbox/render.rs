@@ -6,7 +6,7 @@
 
 use crate::contacts::audience::AudienceContact;
 use crate::messaging::MAX_TEXT_CHARS;
-use crate::templates::syntax::{self, ParsedTemplate, Segment, MAX_VALUE_CHARS};
+use crate::templates::syntax::{self, ParsedTemplate, Segment, ValueProblem, MAX_VALUE_CHARS};
 
 use super::{ProblemKind, VariableMapping, VariableSource};
 
@@ -50,30 +50,22 @@ fn source_name(source: &VariableSource) -> String {
     }
 }
 
-/// Checks one value like the single send does; `None` when it can go out.
+/// Checks one value as the single send does (`syntax::value_problem`); `None` when it can go out.
 fn value_problem(n: u32, value: &str, source: &VariableSource) -> Option<RowProblem> {
-    let v = value.trim();
-    let problem = |kind, detail: String| Some(RowProblem { kind, placeholder: Some(n), detail });
-    if v.is_empty() {
-        return problem(ProblemKind::EmptyValue, format!("{{{{{n}}}}} is empty: {} has no value", source_name(source)));
-    }
-    if v.chars().any(|c| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}')) {
-        return problem(ProblemKind::LineBreak, format!("{{{{{n}}}}} has a line break (from {})", source_name(source)));
-    }
-    if let Some(c) = v.chars().find(|c| c.is_control()) {
-        return problem(
+    let from = source_name(source);
+    let (kind, detail) = match syntax::value_problem(value)? {
+        ValueProblem::Empty => (ProblemKind::EmptyValue, format!("{{{{{n}}}}} is empty: {from} has no value")),
+        ValueProblem::LineBreak => (ProblemKind::LineBreak, format!("{{{{{n}}}}} has a line break (from {from})")),
+        ValueProblem::ControlChar(c) => (
             ProblemKind::ControlCharacter,
-            format!("{{{{{n}}}}} has a control character U+{:04X} (from {})", u32::from(c), source_name(source)),
-        );
-    }
-    let chars = v.chars().count();
-    if chars > MAX_VALUE_CHARS {
-        return problem(
+            format!("{{{{{n}}}}} has a control character U+{:04X} (from {from})", u32::from(c)),
+        ),
+        ValueProblem::TooLong(chars) => (
             ProblemKind::ValueTooLong,
             format!("{{{{{n}}}}} is {chars} characters long; WhatsApp takes at most {MAX_VALUE_CHARS}"),
-        );
-    }
-    None
+        ),
+    };
+    Some(RowProblem { kind, placeholder: Some(n), detail })
 }
 
 /// The value of every mapped placeholder of `placeholders` for `contact` (fallbacks applied,

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::contacts::Audience;
 use crate::error::{Error, Result};
+use crate::messaging::history::{csv_error, export_to_new_file};
 use crate::messaging::{supports_messaging, MessageView, Messaging, SendTemplate, VariableValue};
 use crate::store::{now_ms, Store};
 
@@ -266,27 +267,20 @@ impl Outbox {
 
     /// The funnel over time and the failure reasons.
     pub fn report(&self, id: &str) -> Result<CampaignReport> {
-        self.store.campaign(id)?;
+        self.store.campaign_state(id)?; // it exists (without computing its funnel)
         Ok(CampaignReport { timeline: self.store.campaign_timeline(id)?, failures: self.store.campaign_failures(id)? })
     }
 
     /// One page of recipients.
     pub fn recipients(&self, id: &str, filter: &RecipientFilter) -> Result<RecipientPage> {
-        self.store.campaign(id)?;
+        self.store.campaign_state(id)?; // it exists (without computing its funnel)
         self.store.campaign_recipients(id, filter)
     }
 
     /// Exports every recipient to a new CSV file in `dir`; returns its path and row count.
     pub fn export_csv_to_dir(&self, id: &str, dir: &Path) -> Result<(PathBuf, u64)> {
-        self.store.campaign(id)?;
-        let (path, file) = crate::messaging::history::create_export_file(dir, "wadesk-campaign")?;
-        match self.store.export_campaign_csv(id, std::io::BufWriter::new(file)) {
-            Ok(n) => Ok((path, n)),
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                Err(e)
-            }
-        }
+        self.store.campaign_state(id)?; // it exists (without computing its funnel)
+        export_to_new_file(dir, "wadesk-campaign", |out| self.store.export_campaign_csv(id, out))
     }
 
     /// How many contacts `audience` selects.
@@ -329,17 +323,19 @@ impl Outbox {
                 })
                 .collect()
         };
-        let (path, file) = crate::messaging::history::create_export_file(dir, "wadesk-sample")?;
-        let mut w = csv::Writer::from_writer(file);
         let rows = [
             columns.clone(),
             example("4915112345678", "Anna", "Anna Schmidt"),
             example("5511987654321", "João", "João Silva"),
         ];
-        for row in rows {
-            w.write_record(&row).map_err(crate::messaging::history::csv_error)?;
-        }
-        w.flush()?;
+        let (path, _) = export_to_new_file(dir, "wadesk-sample", |out| {
+            let mut w = csv::Writer::from_writer(out);
+            for row in &rows {
+                w.write_record(row).map_err(csv_error)?;
+            }
+            w.flush()?;
+            Ok(rows.len() as u64 - 1)
+        })?;
         Ok(path)
     }
 
@@ -391,11 +387,7 @@ fn check_audience(a: &Audience) -> Result<()> {
 
 /// Field names a mapping may read.
 fn check_field(n: u32, field: &str) -> Result<()> {
-    let ok = !field.is_empty()
-        && field.len() <= 40
-        && field.starts_with(|c: char| c.is_ascii_lowercase())
-        && field.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
+    if crate::contacts::rules::is_field_name(field) {
         Ok(())
     } else {
         Err(Error::Field(format!("mapping.{n}"), format!("{field:?} is not a contact field name")))

@@ -351,26 +351,51 @@ fn scan(body: &str) -> Vec<Token<'_>> {
     tokens
 }
 
-/// Checks one value; returns it trimmed, or a sentence about it.
-fn check_value(n: u32, value: &str) -> Result<&str, String> {
+/// What is wrong with one placeholder value, if anything: the checks [`fill`] makes, for callers
+/// that word them differently (the bulk dry run names the contact field a value came from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueProblem {
+    /// Empty or blank.
+    Empty,
+    /// A line break (`\n`, `\r`, U+2028, U+2029, U+0085).
+    LineBreak,
+    /// Another control character (tabs included).
+    ControlChar(char),
+    /// More than [`MAX_VALUE_CHARS`] characters (the count, after trimming).
+    TooLong(usize),
+}
+
+/// Checks `value` after trimming it.
+pub fn value_problem(value: &str) -> Option<ValueProblem> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(format!("{{{{{n}}}}} needs a value; it is empty"));
+        return Some(ValueProblem::Empty);
     }
     if v.chars().any(is_line_break) {
-        return Err(format!("the value of {{{{{n}}}}} must stay on one line: remove the line break"));
+        return Some(ValueProblem::LineBreak);
     }
     if let Some(c) = v.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "the value of {{{{{n}}}}} contains a control character (U+{:04X}); remove it",
-            u32::from(c)
-        ));
+        return Some(ValueProblem::ControlChar(c));
     }
     let chars = v.chars().count();
-    if chars > MAX_VALUE_CHARS {
-        return Err(format!("the value of {{{{{n}}}}} is {chars} characters long; the limit is {MAX_VALUE_CHARS}"));
+    (chars > MAX_VALUE_CHARS).then_some(ValueProblem::TooLong(chars))
+}
+
+/// Checks one value; returns it trimmed, or a sentence about it.
+fn check_value(n: u32, value: &str) -> Result<&str, String> {
+    match value_problem(value) {
+        None => Ok(value.trim()),
+        Some(ValueProblem::Empty) => Err(format!("{{{{{n}}}}} needs a value; it is empty")),
+        Some(ValueProblem::LineBreak) => {
+            Err(format!("the value of {{{{{n}}}}} must stay on one line: remove the line break"))
+        }
+        Some(ValueProblem::ControlChar(c)) => {
+            Err(format!("the value of {{{{{n}}}}} contains a control character (U+{:04X}); remove it", u32::from(c)))
+        }
+        Some(ValueProblem::TooLong(chars)) => {
+            Err(format!("the value of {{{{{n}}}}} is {chars} characters long; the limit is {MAX_VALUE_CHARS}"))
+        }
     }
-    Ok(v)
 }
 
 fn is_line_break(c: char) -> bool {

@@ -12,16 +12,11 @@ use super::{click, first_run, until_attr, wait, PASS};
 
 const PROMO: &str = "7a3e9c52-1f64-4b8d-a2c7-3e5f7b9d1a22";
 
-/// With `WADESK_E2E_SCREENSHOTS`: `name-900.png` and `name-1600.png` (the README's sizes).
+/// With `WADESK_E2E_SCREENSHOTS`: `name-900.png` and `name-1600.png` there (the README's sizes).
 async fn shoot(c: &Client, name: &str) {
-    if std::env::var_os("WADESK_E2E_SCREENSHOTS").is_none() {
-        return;
+    if std::env::var_os("WADESK_E2E_SCREENSHOTS").is_some() {
+        super::screens::shoot(c, name).await;
     }
-    for (w, h) in [(900, 700), (1600, 1000)] {
-        c.set_window_size(w, h).await.unwrap();
-        screenshot(c, &format!("{name}-{w}.png")).await;
-    }
-    c.set_window_size(1280, 800).await.unwrap();
 }
 
 async fn text(c: &Client, css: &str) -> String {

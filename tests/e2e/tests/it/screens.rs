@@ -20,7 +20,7 @@ fn out_dir() -> PathBuf {
 }
 
 /// Saves `name-900.png` and `name-1600.png`.
-async fn shoot(c: &Client, name: &str) {
+pub(crate) async fn shoot(c: &Client, name: &str) {
     let dir = out_dir();
     std::fs::create_dir_all(&dir).unwrap();
     for (w, h) in SIZES {

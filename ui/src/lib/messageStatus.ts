@@ -3,7 +3,10 @@
 
 import type { MessageStatus } from "../bindings/MessageStatus";
 
-export type StatusLook = { label: string; icon: string; tone: "neutral" | "progress" | "ok" | "warn" | "bad"; hint: string };
+/** How a state is coloured (always with words and a shape beside it). */
+export type Tone = "neutral" | "progress" | "ok" | "warn" | "bad";
+
+export type StatusLook = { label: string; icon: string; tone: Tone; hint: string };
 
 export const STATUS_LOOKS: Record<MessageStatus, StatusLook> = {
   pending: { label: "Waiting", icon: "◷", tone: "neutral", hint: "Saved, not handed to the provider yet." },

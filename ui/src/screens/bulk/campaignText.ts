@@ -10,7 +10,9 @@ import type { Severity } from "../../bindings/Severity";
 import type { VariableMapping } from "../../bindings/VariableMapping";
 import type { VariableSource } from "../../bindings/VariableSource";
 
-export type Tone = "neutral" | "progress" | "ok" | "warn" | "bad";
+import type { Tone } from "../../lib/messageStatus";
+
+export type { Tone };
 
 export const STATE_LOOKS: Record<CampaignState, { label: string; icon: string; tone: Tone }> = {
   draft: { label: "Draft", icon: "✎", tone: "neutral" },

@@ -30,6 +30,9 @@ pub enum Error {
     /// Long work stopped before it finished, as asked (a campaign paused or cancelled).
     #[error("{0}")]
     Stopped(String),
+    /// Free text to a customer whose 24-hour service window is closed: only a template may go.
+    #[error("{0}")]
+    WindowClosed(String),
     /// The data directory holds something we refuse to touch (e.g. a database without key metadata).
     #[error("{0}")]
     StoreCorrupt(String),
@@ -113,6 +116,8 @@ pub enum ErrorCode {
     Busy,
     /// Stopped before it finished, as asked (paused or cancelled).
     Stopped,
+    /// Free text refused: the customer's 24-hour window is closed; send a template.
+    WindowClosed,
     #[allow(missing_docs)]
     WrongPassphrase,
     #[allow(missing_docs)]
@@ -160,6 +165,7 @@ impl ErrorCode {
             ErrorCode::StoreAlreadyExists | ErrorCode::StoreCorrupt => 7,
             ErrorCode::StoreBusy | ErrorCode::Busy => 13,
             ErrorCode::Stopped => 14,
+            ErrorCode::WindowClosed => 15,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
     }
@@ -176,6 +182,7 @@ impl Error {
             Error::StoreBusy(_) => ErrorCode::StoreBusy,
             Error::Busy(_) => ErrorCode::Busy,
             Error::Stopped(_) => ErrorCode::Stopped,
+            Error::WindowClosed(_) => ErrorCode::WindowClosed,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
             Error::KeyMissing => ErrorCode::KeyMissing,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,

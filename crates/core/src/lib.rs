@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod conversations;
 pub mod error;
 mod input;
 pub mod install;

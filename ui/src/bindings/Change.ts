@@ -28,7 +28,15 @@ account_id: string,
 /**
  * The customer's number.
  */
-from: string, } | { "kind": "contacts" } | { "kind": "campaign", 
+from: string, 
+/**
+ * The conversation it joined.
+ */
+conversation_id: number, } | { "kind": "conversation", 
+/**
+ * The conversation.
+ */
+conversation_id: number, } | { "kind": "contacts" } | { "kind": "campaign", 
 /**
  * The campaign.
  */

@@ -10,6 +10,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   store_busy: true,
   busy: true,
   stopped: true,
+  window_closed: true,
   wrong_passphrase: true,
   key_missing: true,
   keychain_unavailable: true,

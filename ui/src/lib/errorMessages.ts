@@ -14,6 +14,8 @@ const MESSAGES: Record<ErrorCode, string> = {
     "Another Wadesk window or command is setting up or opening the database right now. Nothing was changed; try again in a moment.",
   busy: "Another Wadesk window or command is doing this already; it goes on there.",
   stopped: "Stopped before it finished, as asked.",
+  window_closed:
+    "The customer has not written in the last 24 hours, so only an approved template can be sent.",
   wrong_passphrase: "Wrong passphrase. Try again.",
   key_missing: "The key for this database is missing from the keychain. Your data was not changed.",
   keychain_unavailable:

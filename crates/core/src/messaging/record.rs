@@ -162,6 +162,7 @@ pub(crate) fn insert_pending_tx(tx: &Transaction<'_>, m: &NewMessage<'_>, campai
         now
     ])?;
     local_event(tx, &id, &LocalEvent { status: MessageStatus::Pending, code: None, reason: None })?;
+    crate::conversations::ingest::outbound(tx, m.account_id, m.to, &id, m.body, now)?;
     Ok(id)
 }
 

@@ -268,6 +268,7 @@ impl Messaging {
                 "a text starting with {{ would be read as a template; choose the template instead".into(),
             ));
         }
+        self.store.check_free_text_allowed(&input.account_id, &to)?;
         let api = self.api(&input.account_id).await?;
         let m = NewMessage {
             account_id: &input.account_id,
@@ -334,6 +335,9 @@ impl Messaging {
                     other.as_str()
                 )))
             }
+        }
+        if original.kind == MessageKind::Text {
+            self.store.check_free_text_allowed(&original.account_id, &original.to)?;
         }
         let api = self.api(&original.account_id).await?;
         let m = NewMessage {

@@ -271,6 +271,16 @@ pub enum Change {
         account_id: String,
         /// The customer's number.
         from: String,
+        /// The conversation it joined.
+        #[ts(type = "number")]
+        conversation_id: i64,
+    },
+    /// A conversation was started or marked read (its messages change through `Inbound` and
+    /// `Message`).
+    Conversation {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation_id: i64,
     },
     /// Contacts were imported, edited, tagged, opted out or deleted.
     Contacts,

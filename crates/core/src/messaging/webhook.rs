@@ -175,30 +175,48 @@ fn apply_inbound(
     m: &InboundReport,
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO inbound_messages (account_id, provider_id, source, type, text, payload_json,
-                                                 sender_name, at, received_at, webhook_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            account_id,
-            m.id,
-            m.source,
-            m.message_type,
-            m.text,
-            m.payload_json,
-            m.sender_name,
-            m.at_ms,
-            now_ms(),
-            seq as i64
-        ],
-    )?;
-    if inserted == 0 {
+    let customer = crate::conversations::ingest::customer_key(&m.source);
+    let inbound_id: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO inbound_messages (account_id, provider_id, source, customer, type, text, payload_json,
+                                           sender_name, at, received_at, webhook_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (account_id, provider_id) DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![
+                account_id,
+                m.id,
+                m.source,
+                customer,
+                m.message_type,
+                m.text,
+                m.payload_json,
+                m.sender_name,
+                m.at_ms,
+                now_ms(),
+                seq as i64
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(inbound_id) = inbound_id else {
         return Ok(Outcome::Duplicate);
-    }
-    if crate::contacts::opt_out::apply_reply(tx, &m.source, m.text.as_deref())? {
+    };
+    let conversation_id = crate::conversations::ingest::inbound(
+        tx,
+        account_id,
+        &customer,
+        inbound_id,
+        &m.message_type,
+        &m.payload_json,
+        m.sender_name.as_deref(),
+        m.at_ms,
+    )?;
+    if crate::contacts::opt_out::apply_reply(tx, &customer, m.text.as_deref())? {
         changes.push(Change::Contacts);
     }
-    changes.push(Change::Inbound { account_id: account_id.to_owned(), from: m.source.clone() });
+    changes.push(Change::Inbound { account_id: account_id.to_owned(), from: customer, conversation_id });
     Ok(Outcome::Applied)
 }
 

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_account_checks.sql")),
     (7, include_str!("migrations/0007_contacts.sql")),
     (8, include_str!("migrations/0008_outbox.sql")),
+    (9, include_str!("migrations/0009_conversations.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

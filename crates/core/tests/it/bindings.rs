@@ -11,6 +11,10 @@ use wadesk_core::contacts::{
     Audience, ContactEdit, ContactPage, ContactQuery, ContactSettings, ContactView, ImportOptions, ImportPreview,
     ImportProgress, ImportReport,
 };
+use wadesk_core::conversations::{
+    CannedReply, CannedReplyEdit, ConversationPage, ConversationQuery, InboundNotice, InboxSettings,
+    RenderedCannedReply, ReplyTemplate, ReplyText, SearchQuery, SearchResults, TimelinePage,
+};
 use wadesk_core::messaging::{
     Change, HistoryFilter, HistoryPage, MessageDetail, MessagingHealth, SendTemplate, SendText,
 };
@@ -50,6 +54,18 @@ fn generate(dir: &Path) {
     MessagingHealth::export_all_to(dir).unwrap();
     Change::export_all_to(dir).unwrap();
     ContactView::export_all_to(dir).unwrap();
+    ConversationPage::export_all_to(dir).unwrap();
+    ConversationQuery::export_all_to(dir).unwrap();
+    TimelinePage::export_all_to(dir).unwrap();
+    SearchQuery::export_all_to(dir).unwrap();
+    SearchResults::export_all_to(dir).unwrap();
+    ReplyText::export_all_to(dir).unwrap();
+    ReplyTemplate::export_all_to(dir).unwrap();
+    CannedReply::export_all_to(dir).unwrap();
+    CannedReplyEdit::export_all_to(dir).unwrap();
+    RenderedCannedReply::export_all_to(dir).unwrap();
+    InboxSettings::export_all_to(dir).unwrap();
+    InboundNotice::export_all_to(dir).unwrap();
     ContactEdit::export_all_to(dir).unwrap();
     ContactQuery::export_all_to(dir).unwrap();
     ContactPage::export_all_to(dir).unwrap();

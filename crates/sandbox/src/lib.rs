@@ -8,8 +8,9 @@
 //! Partner API, the embedded registration pages, the signed completion webhook and a control
 //! surface under `/_sandbox/` for tests and demos; and beside it on the same origin ChatArchitect's
 //! messaging API (`chatarchitect::messaging`: `/webhook`, `/getHSM`, `/whatsappmessage`, status
-//! and inbound webhooks, and `/_sandbox/messaging/`). The public names tests and demos rely on
-//! (template ids, demo numbers, failure codes) are in [`messaging`].
+//! and inbound webhooks, the 24-hour customer service window, and `/_sandbox/messaging/`). The
+//! public names tests and demos rely on (template ids, demo numbers, failure codes) are in
+//! [`messaging`].
 //!
 //! State lives in memory only: a restart forgets every session, as a provider's server would forget
 //! sessions it never persisted. Nothing here is meant to face the internet.
@@ -31,6 +32,7 @@ pub mod messaging {
         CODE_NOT_ON_WHATSAPP, CODE_NOT_OPTED_IN, DEMO_NEVER_READ, DEMO_NOT_ON_WHATSAPP, DEMO_NOT_OPTED_IN, DEMO_SLOW,
         DEMO_STOP, DEMO_THANKS,
     };
+    pub use crate::chatarchitect::messaging::window::{CODE_WINDOW_CLOSED, REASON_WINDOW_CLOSED};
 }
 
 use std::future::Future;

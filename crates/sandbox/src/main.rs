@@ -41,6 +41,10 @@ struct Args {
     /// Messaging: messages per second each app may send (above it: 429 with Retry-After).
     #[arg(long, default_value_t = 80)]
     rate_per_second: u32,
+    /// Messaging: let free-form messages through outside the 24-hour customer service window
+    /// (by default they fail with 470 unless the customer wrote in the last 24 hours).
+    #[arg(long)]
+    no_enforce_window: bool,
 }
 
 fn public_url(arg: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -82,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             delivered_delay: Duration::from_millis(args.delivered_delay_ms),
             read_delay: Duration::from_millis(args.read_delay_ms),
             rate_per_second: args.rate_per_second,
+            enforce_window: !args.no_enforce_window,
             ..MessagingConfig::default()
         },
     };

@@ -5,10 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod control;
+mod inbound;
 mod messaging;
 mod messaging_events;
 mod pages;
 mod partner_api;
 mod serve;
+mod service_window;
 mod support;
 mod webhook;

@@ -73,6 +73,33 @@ pub async fn send_text(h: &Harness, auth: &str, destination: &str, message: &str
     reply.json()["messageId"].as_str().unwrap().to_owned()
 }
 
+/// The customer writes first: an inbound text from `number`, which opens its 24-hour service
+/// window. Returns once the sandbox has delivered it (or logged it undelivered, with no webhook
+/// registered), so a receiver registered afterwards never sees it. Returns the inbound body.
+pub async fn customer_writes(h: &Harness, auth: &str, number: &str) -> Value {
+    let req = json!({ "source": number, "payload": { "text": "Hello, I have a question" } });
+    let reply = post(h, "/_sandbox/messaging/inbound", auth, &req).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json()["webhook"].clone();
+    deliveries_settled(h, auth, body["payload"]["id"].as_str().unwrap(), 1).await;
+    body
+}
+
+/// Waits (up to 10 s) until `n` deliveries of `message_id` are logged and each is delivered or had
+/// nowhere to go; returns them.
+pub async fn deliveries_settled(h: &Harness, auth: &str, message_id: &str, n: usize) -> Vec<Value> {
+    for _ in 0..1000 {
+        let log = get(h, "/_sandbox/messaging/webhook", auth).await;
+        let mine: Vec<Value> =
+            log["deliveries"].as_array().unwrap().iter().filter(|d| d["message_id"] == message_id).cloned().collect();
+        if mine.len() >= n && mine.iter().all(|d| d["delivered"] == true || d["url"].is_null()) {
+            return mine;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{n} deliveries of {message_id} did not settle");
+}
+
 /// Changes the app's settings through the control surface.
 pub async fn settings(h: &Harness, auth: &str, body: Value) {
     let reply = post(h, "/_sandbox/messaging/settings", auth, &body).await;
@@ -108,6 +135,8 @@ pub async fn registered_app(h: &Harness, token: &str) -> (String, String) {
 async fn conformance_the_three_calls_answer_exactly_the_seed_shapes() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    // The customer wrote first, so a free-form text is inside the 24-hour window.
+    customer_writes(&h, &demo(), "421233221242").await;
     // Step 1: the seed's /webhook body.
     let hook =
         json!({ "channel": "whatsapp", "destination": "421233221242", "webhook_separate": "false", "webhook": rx.url });
@@ -402,11 +431,12 @@ async fn the_control_surface_changes_settings_templates_and_destinations() {
     assert_eq!(
         view,
         json!({ "sent_delay_ms": 20, "delivered_delay_ms": 40, "read_delay_ms": 60, "rate_per_second": 80,
-                "duplicates": false, "reorder": false, "wamid_ids": false })
+                "duplicates": false, "reorder": false, "wamid_ids": false, "enforce_window": true })
     );
     for bad in [
         json!({ "rate_per_second": 0 }),
         json!({ "reorder": "yes" }),
+        json!({ "enforce_window": "no" }),
         json!({ "speed": 1 }),
         json!({ "read_delay_ms": 600_001 }),
     ] {

@@ -11,12 +11,12 @@ use wadesk_sandbox::messaging::*;
 use crate::messaging::*;
 use crate::support::*;
 
-fn body(c: &Captured) -> Value {
+pub fn body(c: &Captured) -> Value {
     serde_json::from_slice(&c.body).unwrap()
 }
 
 /// `(payload.type, payload.id)` of every event received.
-fn events(got: &[Captured]) -> Vec<(String, String)> {
+pub fn events(got: &[Captured]) -> Vec<(String, String)> {
     got.iter()
         .map(body)
         .map(|b| (b["payload"]["type"].as_str().unwrap().to_owned(), b["payload"]["id"].as_str().unwrap().to_owned()))
@@ -24,7 +24,7 @@ fn events(got: &[Captured]) -> Vec<(String, String)> {
 }
 
 /// The single event for `id`, which must be `failed`; returns `(code, reason)`.
-fn failure(got: &[Captured], id: &str) -> (u64, String) {
+pub fn failure(got: &[Captured], id: &str) -> (u64, String) {
     let mine: Vec<Value> = got.iter().map(body).filter(|b| b["payload"]["id"] == id).collect();
     assert_eq!(mine.len(), 1, "one event for {id}: {mine:?}");
     let p = &mine[0]["payload"];
@@ -81,6 +81,9 @@ async fn template_sends_are_submitted_then_fail_by_webhook_with_their_reason() {
 async fn demo_destinations_fail_stop_at_delivered_or_run_slow() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    for number in [DEMO_NOT_OPTED_IN, DEMO_NOT_ON_WHATSAPP, DEMO_NEVER_READ, DEMO_SLOW] {
+        customer_writes(&h, &demo(), number).await;
+    }
     register(&h, &demo(), &rx.url).await;
     let not_opted = send_text(&h, &demo(), DEMO_NOT_OPTED_IN, "Hi").await;
     let not_on_wa = send_text(&h, &demo(), DEMO_NOT_ON_WHATSAPP, "Hi").await;
@@ -115,6 +118,7 @@ async fn demo_destinations_fail_stop_at_delivered_or_run_slow() {
 async fn duplicates_deliver_every_event_twice_with_the_same_bytes() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    customer_writes(&h, &demo(), "421233221242").await;
     register(&h, &demo(), &rx.url).await;
     settings(&h, &demo(), json!({ "duplicates": true })).await;
     let id = send_text(&h, &demo(), "421233221242", "Hi").await;
@@ -130,14 +134,14 @@ async fn duplicates_deliver_every_event_twice_with_the_same_bytes() {
     for pair in got.chunks(2) {
         assert_eq!(pair[0].body, pair[1].body);
     }
-    let log = get(&h, "/_sandbox/messaging/webhook", &demo()).await;
-    assert_eq!(log["deliveries"].as_array().unwrap().len(), 6);
+    assert_eq!(deliveries_settled(&h, &demo(), &id, 6).await.len(), 6);
 }
 
 #[tokio::test]
 async fn reorder_delivers_a_message_events_out_of_order() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    customer_writes(&h, &demo(), "421233221242").await;
     register(&h, &demo(), &rx.url).await;
     settings(&h, &demo(), json!({ "reorder": true })).await;
     let mut seen = Vec::new();
@@ -158,6 +162,7 @@ async fn reorder_delivers_a_message_events_out_of_order() {
 async fn wamid_ids_put_the_message_id_in_gs_id_except_for_failures() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    customer_writes(&h, &demo(), "421233221242").await;
     register(&h, &demo(), &rx.url).await;
     settings(&h, &demo(), json!({ "wamid_ids": true })).await;
     let id = send_text(&h, &demo(), "421233221242", "Hi").await;
@@ -184,7 +189,7 @@ async fn inbound_messages_have_the_seed_envelope_for_every_type() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
     register(&h, &demo(), &rx.url).await;
-    let types: [(&str, &[&str]); 8] = [
+    let types: [(&str, &[&str]); 10] = [
         ("text", &["text"]),
         ("image", &["caption", "contentType", "url"]),
         ("file", &["contentType", "name", "url"]),
@@ -193,6 +198,8 @@ async fn inbound_messages_have_the_seed_envelope_for_every_type() {
         ("location", &["latitude", "longitude"]),
         ("contact", &["contacts"]),
         ("button_reply", &["id", "reply", "title"]),
+        ("list_reply", &["description", "id", "postbackText", "title"]),
+        ("sticker", &["contentType", "url"]),
     ];
     for (i, (kind, fields)) in types.iter().enumerate() {
         let reply = post(
@@ -232,7 +239,8 @@ async fn inbound_messages_have_the_seed_envelope_for_every_type() {
     for bad in [
         json!({}),
         json!({ "source": "+421" }),
-        json!({ "source": "421233221242", "type": "sticker" }),
+        json!({ "source": "421233221242", "type": "Sticker!" }),
+        json!({ "source": "421233221242", "type": "reaction" }),
         json!({ "source": "421233221242", "payload": { "text": "" } }),
         json!({ "source": "421233221242", "payload": { "colour": "red" } }),
     ] {
@@ -243,9 +251,12 @@ async fn inbound_messages_have_the_seed_envelope_for_every_type() {
 #[tokio::test]
 async fn inbound_media_urls_point_at_sample_files_the_sandbox_serves() {
     let h = Harness::with(fast());
-    for (kind, content_type, magic) in
-        [("image", "image/png", &b"\x89PNG"[..]), ("file", "application/pdf", b"%PDF"), ("audio", "audio/ogg", b"OggS")]
-    {
+    for (kind, content_type, magic) in [
+        ("image", "image/png", &b"\x89PNG"[..]),
+        ("file", "application/pdf", b"%PDF"),
+        ("audio", "audio/ogg", b"OggS"),
+        ("sticker", "image/webp", b"RIFF"),
+    ] {
         let reply =
             post(&h, "/_sandbox/messaging/inbound", &demo(), &json!({ "source": "421233221242", "type": kind })).await;
         let url = reply.json()["webhook"]["payload"]["payload"]["url"].as_str().unwrap().to_owned();
@@ -262,6 +273,8 @@ async fn inbound_media_urls_point_at_sample_files_the_sandbox_serves() {
 async fn personas_answer_once_their_message_is_read() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[]).await;
+    customer_writes(&h, &demo(), DEMO_THANKS).await;
+    customer_writes(&h, &demo(), DEMO_STOP).await;
     register(&h, &demo(), &rx.url).await;
     for (number, answer) in [(DEMO_THANKS, "Thanks!"), (DEMO_STOP, "STOP")] {
         let before = rx.count();
@@ -286,6 +299,8 @@ async fn personas_answer_once_their_message_is_read() {
 #[tokio::test]
 async fn events_without_a_webhook_stay_undelivered_in_the_log() {
     let h = Harness::with(fast());
+    // About the log, not the service window.
+    settings(&h, &demo(), json!({ "enforce_window": false })).await;
     let id = send_text(&h, &demo(), "421233221242", "Hi").await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     let log = get(&h, "/_sandbox/messaging/webhook", &demo()).await;
@@ -313,7 +328,8 @@ async fn failed_deliveries_are_retried_with_the_webhook_backoff() {
     let h = Harness::with(fast());
     let rx = Receiver::start(&[500, 503]).await;
     register(&h, &demo(), &rx.url).await;
-    settings(&h, &demo(), json!({ "delivered_delay_ms": 1000, "read_delay_ms": 1000 })).await;
+    // About retries, not the service window.
+    settings(&h, &demo(), json!({ "delivered_delay_ms": 1000, "read_delay_ms": 1000, "enforce_window": false })).await;
     let id = send_text(&h, &demo(), "421233221242", "Hi").await;
     let got = rx.wait_for(3).await;
     assert!(got.iter().all(|c| c.body == got[0].body), "each attempt sends the same bytes");
@@ -344,6 +360,7 @@ async fn failed_deliveries_are_retried_with_the_webhook_backoff() {
 async fn separate_webhooks_send_statuses_to_the_message_event_url() {
     let h = Harness::with(fast());
     let (main, statuses) = (Receiver::start(&[]).await, Receiver::start(&[]).await);
+    customer_writes(&h, &demo(), DEMO_THANKS).await;
     let hook = json!({ "channel": "whatsapp", "destination": "421233221242", "webhook_separate": "true",
         "webhook": main.url, "webhook_message_event": statuses.url, "webhook_user_event": main.url });
     assert_eq!(post(&h, "/webhook", &demo(), &hook).await.status, StatusCode::OK);

@@ -19,6 +19,10 @@ use super::{auth, catalogue, inbound, validate};
 use crate::chatarchitect::error::ApiError;
 use crate::Sandbox;
 
+/// `settings` (GET, POST: delays, rate, delivery options, `enforce_window`), `templates` (GET,
+/// PUT|POST), `destinations/{number}` (GET, POST), `inbound` (POST: a customer writes, with
+/// optional `timestamp` and `copies`), `sent` (GET) and `webhook` (GET), all under
+/// `/_sandbox/messaging/`.
 pub(crate) fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/_sandbox/messaging/settings", get(settings).post(update_settings))
@@ -32,7 +36,7 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
 type Answer = Result<Json<Value>, ApiError>;
 
 /// `GET /_sandbox/messaging/settings`: `{sent_delay_ms, delivered_delay_ms, read_delay_ms,
-/// rate_per_second, duplicates, reorder, wamid_ids}`.
+/// rate_per_second, duplicates, reorder, wamid_ids, enforce_window}`.
 async fn settings(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap) -> Answer {
     let app_id = auth::authenticate(&sandbox, &headers)?;
     let view = sandbox.chatarchitect().messaging().with_app(&app_id, |app| app.settings.view());
@@ -104,16 +108,27 @@ async fn update_destination(
     Ok(Json(json!({ "number": n, "behaviour": d.behaviour, "persona": d.persona })))
 }
 
-/// `POST /_sandbox/messaging/inbound` `{source, type?, payload?, name?}`: the customer writes in;
-/// answers `{"status":"submitted","webhook": <the body being delivered>}`.
+/// `POST /_sandbox/messaging/inbound` `{source, type?, payload?, name?, timestamp?, copies?}`: the
+/// customer writes in. `type` is one of [`inbound::TYPES`] (default text; `payload` overrides
+/// fields of its default) or any other lower-case word with a required `payload` delivered as-is;
+/// `timestamp` (ms, default now) is when the customer wrote; `copies` (1..=5, default 1) delivers
+/// the same body that many times, one after the other. The customer's service window is updated
+/// before the answer; delivery happens after it. Answers `{"status":"submitted","webhook": <the
+/// body being delivered>}`.
 async fn inbound(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Answer {
     let app_id = auth::authenticate(&sandbox, &headers)?;
     let body = validate::object(&body)?;
-    let message = inbound::message_from_request(&sandbox, &app_id, &body).map_err(ApiError::bad_request)?;
-    let delivered = message.clone();
+    let inbound::Simulated { message, copies } =
+        inbound::message_from_request(&sandbox, &app_id, &body).map_err(ApiError::bad_request)?;
+    message.record(&sandbox, &app_id);
+    let answer = json!({ "status": "submitted", "webhook": message.body });
     let task_sandbox = Arc::clone(&sandbox);
-    tokio::spawn(async move { inbound::send(&task_sandbox, &app_id, &delivered).await });
-    Ok(Json(json!({ "status": "submitted", "webhook": message })))
+    tokio::spawn(async move {
+        for _ in 0..copies {
+            message.deliver(&task_sandbox, &app_id).await;
+        }
+    });
+    Ok(Json(answer))
 }
 
 #[derive(Deserialize)]

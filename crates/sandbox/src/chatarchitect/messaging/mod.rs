@@ -11,13 +11,14 @@
 //! The modules follow the life of a message: [`auth`] (who sends), [`account`] (`/webhook` and
 //! `/getHSM`), [`catalogue`] (templates and template matching), [`send`] (`/whatsappmessage` and
 //! its validation), [`destinations`] (how recipients behave), [`events`] (status progression and
-//! webhook delivery), [`inbound`] (customers writing in, personas, sample media) and [`control`]
-//! (the `/_sandbox/messaging/` surface for tests and demos).
+//! webhook delivery), [`inbound`] (customers writing in, personas, sample media), [`window`] (the
+//! 24-hour customer service window those messages open) and [`control`] (the
+//! `/_sandbox/messaging/` surface for tests and demos).
 //!
 //! State lives in memory per app id and is created on an app's first authenticated call; a restart
-//! forgets it (webhook URL, sent log, settings) but not the credentials, which are derived. The
-//! lock is held for one synchronous closure at a time ([`Messaging::with_app`]), never across an
-//! `.await`. Logs are capped at [`LOG_LIMIT`] entries per app, oldest dropped first.
+//! forgets it (webhook URL, sent log, settings, service windows) but not the credentials, which
+//! are derived. The lock is held for one synchronous closure at a time ([`Messaging::with_app`]),
+//! never across an `.await`. Logs are capped at [`LOG_LIMIT`] entries per app, oldest dropped first.
 
 mod account;
 pub(crate) mod auth;
@@ -29,6 +30,7 @@ mod inbound;
 mod send;
 pub(crate) mod settings;
 mod validate;
+pub(crate) mod window;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +44,7 @@ use self::catalogue::Template;
 use self::destinations::Destination;
 use self::events::DeliveryRecord;
 use self::settings::{MessagingConfig, TokenBucket};
+use self::window::LastInbound;
 use crate::{lock, Sandbox};
 
 /// Most entries each app's sent log and delivery log keep.
@@ -112,6 +115,8 @@ pub(crate) struct App {
     pub(crate) sent: Vec<SentMessage>,
     pub(crate) deliveries: Vec<DeliveryRecord>,
     pub(crate) bucket: TokenBucket,
+    /// When each customer last wrote (the service window).
+    pub(crate) last_inbound: LastInbound,
 }
 
 impl App {
@@ -165,6 +170,7 @@ impl Messaging {
             sent: Vec::new(),
             deliveries: Vec::new(),
             bucket: TokenBucket::new(self.defaults.rate_per_second),
+            last_inbound: LastInbound::default(),
         });
         f(app)
     }

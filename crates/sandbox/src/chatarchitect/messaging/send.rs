@@ -1,11 +1,14 @@
 //! `POST /whatsappmessage`: validation, the rate limit, the sent log, and the hand-off to
-//! [`events`](super::events) that delivers the statuses.
+//! [`events`] that delivers the statuses.
 //!
 //! Seed: the synchronous answer is `{"status":"submitted","messageId":"<uuid>"}` and "delivery
 //! errors are asynchronous". So a template send is always accepted as long as its shape is valid;
 //! a text that names an unknown template or does not fill it in correctly fails later, by webhook
-//! ([`catalogue::check`]). Destinations that cannot receive fail the same way. Only the request's
-//! shape, the credentials and the rate are checked synchronously (400, 401, 429).
+//! ([`catalogue::check`]). Destinations that cannot receive fail the same way, and so does a
+//! free-form (non-template) message to a customer who has not written in the last 24 hours
+//! ([`window`], 470). Only the request's shape, the credentials and the rate are checked
+//! synchronously (400, 401, 429). A failure's order of precedence: the destination's, then the
+//! template check for a template send or the window for any other message.
 //!
 //! Payload types besides `text` follow PROVIDERS.md §1 "Other message types" with light checks:
 //! `image` (`originalUrl` or `url`, optional `previewUrl`, `caption`), `file` (`url`, optional
@@ -23,7 +26,7 @@ use serde_json::{json, Map, Value};
 
 use super::catalogue;
 use super::events::{self, Job};
-use super::{auth, rfc3339_ms, validate, SentMessage};
+use super::{auth, rfc3339_ms, validate, window, SentMessage};
 use crate::chatarchitect::error::ApiError;
 use crate::Sandbox;
 
@@ -57,9 +60,12 @@ async fn send(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
             let message_id = uuid::Uuid::new_v4().to_string();
             let template = out.message.as_deref().filter(|_| out.kind == "text").and_then(catalogue::template_send);
             let destination = app.destination(&out.destination);
-            let failure = destination.behaviour.failure().or_else(|| {
-                let (id, text) = template.as_ref()?;
-                catalogue::check(&app.templates, id, text).err()
+            let now = chrono::Utc::now();
+            let failure = destination.behaviour.failure().or_else(|| match &template {
+                Some((id, text)) => catalogue::check(&app.templates, id, text).err(),
+                None => (app.settings.enforce_window
+                    && !app.last_inbound.is_open(&out.destination, now.timestamp_millis()))
+                .then(window::closed),
             });
             app.record_sent(SentMessage {
                 message_id: message_id.clone(),
@@ -68,7 +74,7 @@ async fn send(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
                 message: out.message.clone(),
                 payload: Value::Object(out.payload.clone()),
                 template_id: template.map(|(id, _)| id),
-                accepted_at: rfc3339_ms(chrono::Utc::now()),
+                accepted_at: rfc3339_ms(now),
             });
             Ok(Job::plan(&app.settings, message_id, out.destination.clone(), destination, failure))
         })

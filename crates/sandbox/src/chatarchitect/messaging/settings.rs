@@ -1,11 +1,12 @@
-//! How the simulated messaging API behaves over time: status delays, the send rate and the
-//! delivery options, as one typed config ([`MessagingConfig`], part of `SandboxConfig`) and as
-//! each app's live copy that the control surface changes.
+//! How the simulated messaging API behaves over time: status delays, the send rate, the delivery
+//! options and whether the 24-hour service window is enforced, as one typed config
+//! ([`MessagingConfig`], part of `SandboxConfig`) and as each app's live copy that the control
+//! surface changes.
 //!
 //! Every app starts from the sandbox's config; changing one app's settings never touches another's.
 //! Nothing here is documented by ChatArchitect: the delays and the rate are the sandbox's own
 //! choices (the seed only says statuses arrive "later"; PROVIDERS.md §1 notes a public client that
-//! retries on 429).
+//! retries on 429), and the window is Meta's rule that every BSP inherits (PROVIDERS.md §6).
 
 use std::time::Duration;
 
@@ -34,6 +35,10 @@ pub struct MessagingConfig {
     /// Gupshup-v2 ids: `sent`/`delivered`/`read` carry a WhatsApp id in `payload.id` and the
     /// `messageId` in `payload.gsId`; `failed` keeps `id = messageId` (PROVIDERS.md §1 "Inference").
     pub wamid_ids: bool,
+    /// The 24-hour customer service window (PROVIDERS.md §6): a free-form (non-template) message
+    /// to a number that has not written in the last 24 hours is accepted, then fails with 470 by
+    /// webhook (default true).
+    pub enforce_window: bool,
 }
 
 impl Default for MessagingConfig {
@@ -46,6 +51,7 @@ impl Default for MessagingConfig {
             duplicates: false,
             reorder: false,
             wamid_ids: false,
+            enforce_window: true,
         }
     }
 }
@@ -86,6 +92,7 @@ impl MessagingConfig {
             duplicates: self.duplicates,
             reorder: self.reorder,
             wamid_ids: self.wamid_ids,
+            enforce_window: self.enforce_window,
         }
     }
 
@@ -115,6 +122,7 @@ impl MessagingConfig {
                 "duplicates" => next.duplicates = flag(value)?,
                 "reorder" => next.reorder = flag(value)?,
                 "wamid_ids" => next.wamid_ids = flag(value)?,
+                "enforce_window" => next.enforce_window = flag(value)?,
                 other => return Err(ApiError::bad_request(format!("Unknown setting: {other}"))),
             }
         }
@@ -137,6 +145,7 @@ pub(crate) struct SettingsView {
     duplicates: bool,
     reorder: bool,
     wamid_ids: bool,
+    enforce_window: bool,
 }
 
 /// A per-app token bucket of one second's capacity.
@@ -186,14 +195,16 @@ mod tests {
     #[test]
     fn updates_are_partial_and_all_or_nothing() {
         let base = MessagingConfig::default();
-        let body = serde_json::json!({ "read_delay_ms": 50, "duplicates": true });
+        let body = serde_json::json!({ "read_delay_ms": 50, "duplicates": true, "enforce_window": false });
         let next = base.updated(body.as_object().unwrap()).unwrap();
         assert_eq!(
-            (next.read_delay, next.duplicates, next.sent_delay),
-            (Duration::from_millis(50), true, base.sent_delay)
+            (next.read_delay, next.duplicates, next.sent_delay, next.enforce_window),
+            (Duration::from_millis(50), true, base.sent_delay, false)
         );
+        assert!(base.enforce_window, "on by default");
         for bad in [
             serde_json::json!({ "duplicates": "yes" }),
+            serde_json::json!({ "enforce_window": 0 }),
             serde_json::json!({ "rate_per_second": 0 }),
             serde_json::json!({ "sent_delay_ms": -1 }),
             serde_json::json!({ "colour": "blue" }),

@@ -61,6 +61,22 @@ fn main() {
         "contacts_export_csv",
         "contact_settings",
         "contact_settings_set",
+        "conversations_list",
+        "conversation_get",
+        "conversation_open",
+        "conversation_timeline",
+        "conversation_position",
+        "conversation_mark_read",
+        "conversation_reply_text",
+        "conversation_reply_template",
+        "conversation_open_media",
+        "inbox_search",
+        "canned_replies_list",
+        "canned_reply_save",
+        "canned_reply_delete",
+        "canned_replies_for",
+        "inbox_settings",
+        "inbox_settings_set",
     ])))
     .expect("tauri build script failed");
 }

@@ -7,6 +7,7 @@
 mod bulk;
 mod commands;
 mod contacts;
+mod inbox;
 mod messaging;
 mod registration;
 
@@ -27,6 +28,8 @@ fn main() {
     };
     tracing::info!(data_dir = %install.dir().display(), "starting Wadesk");
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_shell::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
         .manage(messaging::MessagingState::default())
@@ -111,6 +114,22 @@ fn main() {
             contacts::contacts_export_csv,
             contacts::contact_settings,
             contacts::contact_settings_set,
+            inbox::conversations_list,
+            inbox::conversation_get,
+            inbox::conversation_open,
+            inbox::conversation_timeline,
+            inbox::conversation_position,
+            inbox::conversation_mark_read,
+            inbox::conversation_reply_text,
+            inbox::conversation_reply_template,
+            inbox::conversation_open_media,
+            inbox::inbox_search,
+            inbox::canned_replies_list,
+            inbox::canned_reply_save,
+            inbox::canned_reply_delete,
+            inbox::canned_replies_for,
+            inbox::inbox_settings,
+            inbox::inbox_settings_set,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

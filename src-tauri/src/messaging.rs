@@ -73,6 +73,7 @@ pub async fn on_unlocked(app: &AppHandle) {
         Ok(messaging) => {
             if first {
                 forward_changes(app, &store);
+                crate::inbox::notify_inbound(app);
                 crate::bulk::supervise(app);
             }
             ensure_webhooks_soon(messaging);

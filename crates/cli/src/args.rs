@@ -61,6 +61,75 @@ pub enum Command {
     /// Contacts: CSV import, list, export, tags, opt-out and settings.
     #[command(subcommand)]
     Contacts(ContactsCommand),
+    /// Conversations: list, show, reply (free text only inside the 24-hour window), search.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Conversations, newest first.
+    List {
+        /// Only conversations with unread messages.
+        #[arg(long)]
+        unread: bool,
+        /// Only conversations whose 24-hour window is open.
+        #[arg(long)]
+        window_open: bool,
+        /// Only conversations whose contact has this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Skip this many conversations.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// At most this many conversations.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        account: AccountArg,
+    },
+    /// One conversation's newest messages, oldest first.
+    Show {
+        /// The customer's number (any format the contacts accept).
+        number: String,
+        /// At most this many messages (the newest).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        /// Also mark the conversation read.
+        #[arg(long)]
+        mark_read: bool,
+        #[command(flatten)]
+        account: AccountArg,
+    },
+    /// Reply with free text (only inside the window: exit 15 otherwise) or a template.
+    Reply {
+        /// The customer's number.
+        number: String,
+        /// Free text.
+        #[arg(long, conflicts_with = "template", required_unless_present = "template")]
+        text: Option<String>,
+        /// A template id (allowed whether or not the window is open).
+        #[arg(long)]
+        template: Option<String>,
+        /// A template variable's value, N=VALUE; repeat for each placeholder.
+        #[arg(long = "var", value_name = "N=VALUE", requires = "template")]
+        vars: Vec<String>,
+        /// Wait up to this many seconds for a final status (read, failed) before printing.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        wait: Option<u64>,
+        #[command(flatten)]
+        account: AccountArg,
+    },
+    /// Search every message, conversation and contact (any part of a word or number).
+    Search {
+        /// What to find.
+        query: String,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
+        limit: u32,
+        #[command(flatten)]
+        account: AccountArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

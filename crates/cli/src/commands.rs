@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Webhook(cmd) => crate::messaging::webhook(&install, unlock(&install)?, cmd, out),
         Command::Bulk(cmd) => crate::bulk::run(&install, unlock(&install)?, cmd, out),
         Command::Contacts(cmd) => crate::contacts::run(unlock(&install)?, cmd, out),
+        Command::Inbox(cmd) => crate::inbox::run(&install, unlock(&install)?, cmd, out),
     }
 }
 

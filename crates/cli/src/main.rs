@@ -13,6 +13,7 @@ mod args;
 mod bulk;
 mod commands;
 mod contacts;
+mod inbox;
 mod messaging;
 mod prompt;
 mod register;

@@ -134,7 +134,7 @@ fn print_template(w: &mut dyn Write, t: &TemplateView) -> std::io::Result<()> {
 }
 
 /// `N=VALUE` pairs.
-fn parse_vars(vars: &[String]) -> Result<Vec<VariableValue>> {
+pub(crate) fn parse_vars(vars: &[String]) -> Result<Vec<VariableValue>> {
     vars.iter()
         .enumerate()
         .map(|(i, v)| {
@@ -174,7 +174,7 @@ pub fn send(install: &Install, store: Store, cmd: SendCommand, out: Output) -> R
 }
 
 /// Waits for message `id` to reach a final status (read, failed, not submitted) or `limit`.
-async fn wait_final(s: &Session, id: &str, limit: Duration) -> Result<MessageView> {
+pub(crate) async fn wait_final(s: &Session, id: &str, limit: Duration) -> Result<MessageView> {
     let mut changes = s.store.subscribe_changes();
     let started = Instant::now();
     loop {
@@ -188,7 +188,7 @@ async fn wait_final(s: &Session, id: &str, limit: Duration) -> Result<MessageVie
 }
 
 /// The exit status of a send: accepted is success; refused and uncertain are errors by kind.
-fn outcome_of(view: &MessageView) -> Result<()> {
+pub(crate) fn outcome_of(view: &MessageView) -> Result<()> {
     let reason = view.failure.as_ref().map(|f| f.reason.clone()).unwrap_or_default();
     match view.status {
         MessageStatus::NotSubmitted | MessageStatus::Failed => Err(Error::Provider(
@@ -207,7 +207,7 @@ fn outcome_of(view: &MessageView) -> Result<()> {
     }
 }
 
-fn print_message(w: &mut dyn Write, m: &MessageView) -> std::io::Result<()> {
+pub(crate) fn print_message(w: &mut dyn Write, m: &MessageView) -> std::io::Result<()> {
     writeln!(w, "message:  {}", m.id)?;
     writeln!(w, "to:       {}", m.to)?;
     writeln!(w, "status:   {}", m.status.as_str())?;

@@ -33,7 +33,7 @@ fn ok(data: &std::path::Path, args: &[&str]) -> serde_json::Value {
 
 /// A store with the account "Shop" on the standalone sandbox, its templates synced, and
 /// `contacts` customers imported (numbers 4915120000000 + i, first names Kunde<i>).
-fn shop(data: &std::path::Path, relay_url: &str, sandbox_url: &str, contacts: usize, dir: &std::path::Path) {
+pub(crate) fn shop(data: &std::path::Path, relay_url: &str, sandbox_url: &str, contacts: usize, dir: &std::path::Path) {
     super::init(data);
     let out = wadesk(data)
         .env("WADESK_PASSPHRASE", PASS)

@@ -198,5 +198,6 @@ fn use_remote_refuses_plain_http_to_other_hosts_and_unreachable_relays_exit_8() 
 mod bulk;
 mod contacts;
 mod hardening;
+mod inbox;
 mod messaging;
 mod register;

@@ -109,6 +109,10 @@ fn sync_send_follow_statuses_and_export_through_a_standalone_sandbox_and_relay()
     assert_eq!(sent["status"], "submitted");
     let id = sent["id"].as_str().unwrap().to_owned();
 
+    // Free text before the customer wrote: refused in core, exit 15, nothing sent.
+    let closed = run(&data, &["--json", "send", "text", "--to", "15550000001", "--text", "Hi", "--account", "Shop"]);
+    assert_eq!(closed.status.code(), Some(15), "{}", String::from_utf8_lossy(&closed.stderr));
+    super::inbox::customer_writes(&data, &sandbox_url, "15550000001", serde_json::json!({}), 1);
     // A number that is not opted in: --wait follows the relay until the failure arrives; exit 10.
     let failed = run(
         &data,

@@ -148,8 +148,7 @@ fn contacts(p: &Map<String, Value>) -> Option<InboundContent> {
             let name = match c.get("name") {
                 Some(Value::Object(n)) => s(n, "formatted_name")
                     .or_else(|| {
-                        let parts: Vec<String> =
-                            ["first_name", "last_name"].iter().filter_map(|k| s(n, k)).collect();
+                        let parts: Vec<String> = ["first_name", "last_name"].iter().filter_map(|k| s(n, k)).collect();
                         (!parts.is_empty()).then(|| parts.join(" "))
                     })
                     .unwrap_or_default(),
@@ -199,7 +198,9 @@ mod tests {
             }
         );
         let file = read("file", r#"{"url":"https://m.example/a.pdf","name":"invoice.pdf"}"#);
-        assert!(matches!(file, InboundContent::Media { media: MediaKind::File, ref file_name, .. } if file_name.as_deref() == Some("invoice.pdf")));
+        assert!(
+            matches!(file, InboundContent::Media { media: MediaKind::File, ref file_name, .. } if file_name.as_deref() == Some("invoice.pdf"))
+        );
         assert!(matches!(read("location", r#"{"latitude":48.1,"longitude":"17.1"}"#), InboundContent::Location { .. }));
         let card = read(
             "contact",
@@ -209,12 +210,17 @@ mod tests {
         let list = read("list_reply", r#"{"title":"Tuesday","id":"slot-2","description":"Morning"}"#);
         assert_eq!(preview(&list), "Tuesday");
         assert!(matches!(list, InboundContent::Reply { reply: ReplyKind::List, .. }));
-        assert!(matches!(read("button_reply", r#"{"title":"Yes","id":"yes"}"#), InboundContent::Reply { reply: ReplyKind::Button, .. }));
+        assert!(matches!(
+            read("button_reply", r#"{"title":"Yes","id":"yes"}"#),
+            InboundContent::Reply { reply: ReplyKind::Button, .. }
+        ));
     }
 
     #[test]
     fn unknown_types_and_misfits_are_kept_as_unknown_not_dropped() {
-        assert!(matches!(read("reaction", r#"{"emoji":"👍"}"#), InboundContent::Unknown { ref note } if note.contains("reaction")));
+        assert!(
+            matches!(read("reaction", r#"{"emoji":"👍"}"#), InboundContent::Unknown { ref note } if note.contains("reaction"))
+        );
         assert!(matches!(read("location", r#"{"latitude":500,"longitude":1}"#), InboundContent::Unknown { .. }));
         assert!(matches!(read("text", "[1,2]"), InboundContent::Unknown { .. }));
         assert_eq!(search_text(&read("reaction", "{}")), "");

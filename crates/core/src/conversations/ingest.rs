@@ -7,6 +7,7 @@ use rusqlite::{params, Transaction};
 use super::content;
 use crate::contacts::phone;
 use crate::error::Result;
+use crate::providers::messaging::InboundReport;
 
 /// The conversation key of a provider-given number: the contacts rule (international digits,
 /// libphonenumber's E.164), so a customer is one conversation and links to one contact. A number
@@ -33,13 +34,12 @@ pub(crate) fn inbound(
     account_id: &str,
     customer: &str,
     inbound_id: i64,
-    message_type: &str,
-    payload_json: &str,
-    sender_name: Option<&str>,
-    at: i64,
+    m: &InboundReport,
 ) -> Result<i64> {
+    let at = m.at_ms;
+    let sender_name = m.sender_name.as_deref();
     let conversation_id = conversation(tx, account_id, customer, at)?;
-    let text = content::search_text(&content::read(message_type, payload_json));
+    let text = content::search_text(&content::read(&m.message_type, &m.payload_json));
     let item_id: i64 = tx
         .prepare_cached(
             "INSERT INTO conversation_items (conversation_id, at, inbound_id, text) VALUES (?1, ?2, ?3, ?4)
@@ -60,7 +60,14 @@ pub(crate) fn inbound(
 }
 
 /// Adds outbound message `message_id` (just written as pending) to the conversation with `to`.
-pub(crate) fn outbound(tx: &Transaction<'_>, account_id: &str, to: &str, message_id: &str, body: &str, at: i64) -> Result<()> {
+pub(crate) fn outbound(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    to: &str,
+    message_id: &str,
+    body: &str,
+    at: i64,
+) -> Result<()> {
     let conversation_id = conversation(tx, account_id, &customer_key(to), at)?;
     let item_id: i64 = tx
         .prepare_cached(

@@ -159,10 +159,10 @@ impl Store {
     pub fn mark_conversation_read(&self, id: i64) -> Result<ConversationView> {
         let changed = {
             let conn = self.conn()?;
-            let n = conn.execute("UPDATE conversations SET unread = 0, read_at = ?2 WHERE id = ?1 AND unread > 0", params![
-                id,
-                now_ms()
-            ])?;
+            let n = conn.execute(
+                "UPDATE conversations SET unread = 0, read_at = ?2 WHERE id = ?1 AND unread > 0",
+                params![id, now_ms()],
+            )?;
             if n == 0 {
                 conversation_tx(&conn, id)?;
             }
@@ -184,9 +184,11 @@ pub(super) fn conversation_tx(conn: &Connection, id: i64) -> Result<Conversation
 
 fn unread_total(conn: &Connection, account_id: Option<&str>) -> Result<u32> {
     let n: i64 = match account_id {
-        Some(a) => conn.query_row("SELECT coalesce(sum(unread), 0) FROM conversations WHERE account_id = ?1", [a], |r| {
-            r.get(0)
-        })?,
+        Some(a) => {
+            conn.query_row("SELECT coalesce(sum(unread), 0) FROM conversations WHERE account_id = ?1", [a], |r| {
+                r.get(0)
+            })?
+        }
         None => conn.query_row("SELECT coalesce(sum(unread), 0) FROM conversations", [], |r| r.get(0))?,
     };
     Ok(n.clamp(0, u32::MAX as i64) as u32)

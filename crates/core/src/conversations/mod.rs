@@ -23,9 +23,9 @@ pub mod window;
 pub use list::{DEFAULT_PAGE, MAX_PAGE};
 pub use service::Conversations;
 pub use types::{
-    CannedReply, CannedReplyEdit, ContactCard, ContactHit, ConversationHit, ConversationPage,
-    ConversationQuery, ConversationView, Direction, InboundContent, InboundNotice, InboundView, InboxSettings,
-    MediaKind, MessageHit, RenderedCannedReply, ReplyKind, ReplyTemplate, ReplyText, SearchQuery, SearchResults,
-    ServiceWindow, TextSpan, TimelineItem, TimelinePage,
+    CannedReply, CannedReplyEdit, ContactCard, ContactHit, ConversationHit, ConversationPage, ConversationQuery,
+    ConversationView, Direction, InboundContent, InboundNotice, InboundView, InboxSettings, MediaKind, MessageHit,
+    RenderedCannedReply, ReplyKind, ReplyTemplate, ReplyText, SearchQuery, SearchResults, ServiceWindow, TextSpan,
+    TimelineItem, TimelinePage,
 };
 pub use window::WINDOW_MS;

@@ -54,11 +54,18 @@ impl Conversations {
         self.store.open_conversation(account_id, &customer)
     }
 
-    /// `number` as a conversation key, or a field error on `number`.
+    /// `number` as a conversation key, or a field error on `number`. Digits without `+` are
+    /// read as national with the default country when that makes a valid number, else as
+    /// international (as `send --to` reads them).
     pub fn customer_of(&self, number: &str) -> Result<String> {
         let country = self.store.contact_settings()?.default_country;
         let country = country.map(|c| phone::Country::parse(&c, "number")).transpose()?;
-        phone::normalize_field(number, country, "number")
+        phone::normalize(number, country).or_else(|first| {
+            let digits = number.trim();
+            let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+            let international = if plain { phone::normalize(&format!("+{digits}"), None).ok() } else { None };
+            international.ok_or(Error::Field("number".into(), first))
+        })
     }
 
     /// The link of inbound message `inbound_id`'s media, when it may be opened (https, or a

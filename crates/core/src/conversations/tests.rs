@@ -81,9 +81,14 @@ fn inbound_and_outbound_join_one_conversation_in_order_and_duplicates_count_once
     assert_eq!(w.text("in-1", JANA, "Hello, is my order ready?", t0), Outcome::Applied);
     assert_eq!(w.text("in-1", JANA, "Hello, is my order ready?", t0), Outcome::Duplicate);
     w.outbound(JANA, "Yes, it is ready");
-    let (_, changes) = w.inbound("in-2", JANA, "image", r#"{"url":"https://m.example/a.png","caption":"receipt"}"#, now_ms());
+    let (_, changes) =
+        w.inbound("in-2", JANA, "image", r#"{"url":"https://m.example/a.png","caption":"receipt"}"#, now_ms());
     let c = w.only();
-    assert!(changes.contains(&Change::Inbound { account_id: w.account.clone(), from: JANA.into(), conversation_id: c.id }));
+    assert!(changes.contains(&Change::Inbound {
+        account_id: w.account.clone(),
+        from: JANA.into(),
+        conversation_id: c.id
+    }));
     assert_eq!((c.unread, c.customer.as_str(), c.name.as_str()), (2, JANA, "Jana Nováková"));
     assert_eq!(c.last_preview, "Photo: receipt");
     assert!(c.window.open);
@@ -127,7 +132,12 @@ fn search_finds_parts_of_words_and_numbers_in_any_script_with_matches_marked() {
     assert_eq!(w.search("ЗАКАЗ").messages.len(), 1, "case-insensitive in Cyrillic");
     assert_eq!(w.search("東京").messages.len(), 1, "a two-character term");
     let by_number = w.search("1234");
-    assert_eq!(by_number.conversations.len(), 2, "{:?}", by_number.conversations.iter().map(|c| &c.conversation.customer).collect::<Vec<_>>());
+    assert_eq!(
+        by_number.conversations.len(),
+        2,
+        "{:?}",
+        by_number.conversations.iter().map(|c| &c.conversation.customer).collect::<Vec<_>>()
+    );
     assert_eq!(w.search("+7 916 123").conversations.len(), 1);
     assert_eq!(w.search("Novák").conversations.len(), 2, "by profile name");
     assert!(w.search("nothing-like-this").messages.is_empty());

@@ -17,7 +17,8 @@ use crate::store::Store;
 /// Most rows one window returns.
 pub const MAX_PAGE: u32 = 1000;
 
-pub(crate) const VIEW_COLUMNS: &str = "id, account_id, destination, kind, template_id, body, status, provider_message_id, wamid,
+pub(crate) const VIEW_COLUMNS: &str =
+    "id, account_id, destination, kind, template_id, body, status, provider_message_id, wamid,
      failure_code, failure_reason, retry_of, created_at, updated_at";
 
 pub(crate) fn view_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {

@@ -203,16 +203,7 @@ fn apply_inbound(
     let Some(inbound_id) = inbound_id else {
         return Ok(Outcome::Duplicate);
     };
-    let conversation_id = crate::conversations::ingest::inbound(
-        tx,
-        account_id,
-        &customer,
-        inbound_id,
-        &m.message_type,
-        &m.payload_json,
-        m.sender_name.as_deref(),
-        m.at_ms,
-    )?;
+    let conversation_id = crate::conversations::ingest::inbound(tx, account_id, &customer, inbound_id, m)?;
     if crate::contacts::opt_out::apply_reply(tx, &customer, m.text.as_deref())? {
         changes.push(Change::Contacts);
     }

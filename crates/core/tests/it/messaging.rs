@@ -26,6 +26,12 @@ pub(crate) struct World {
     pub(crate) http: reqwest::Client,
 }
 
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::SeqCst) + wadesk_core::store::now_ms() as u64)
+}
+
 pub(crate) async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
@@ -91,6 +97,30 @@ impl World {
         }
     }
 
+    /// Customer `from` writes to account `account_id`, which opens the 24-hour window for free
+    /// text: the sandbox's simulated customer for the sandbox account, else an inbound webhook
+    /// posted to this install's relay hook (the path a provider uses). Waits until the store has it.
+    pub(crate) async fn customer_writes(&self, account_id: &str, from: &str) {
+        if account_id == self.sandbox_account {
+            // Through the sandbox's simulated customer, so the sandbox knows the window is open too.
+            self.control(reqwest::Method::POST, "/_sandbox/messaging/inbound", Some(json!({ "source": from }))).await;
+        } else {
+            let hook = self.store.relay_channel().unwrap().unwrap().hook_url;
+            let body = json!({ "app": "Test", "timestamp": wadesk_core::store::now_ms(), "version": 2, "type": "message",
+                "payload": { "id": format!("ABEGk{}", uuid_like()), "source": from, "type": "text",
+                             "payload": { "text": "Hello" } } });
+            let url = format!("{}{}{account_id}", hook.expose(), wadesk_core::messaging::CA_MESSAGES_PATH);
+            let res = self.http.post(url).json(&body).send().await.unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+        }
+        let mut rx = self.store.subscribe_changes();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.store.service_window(account_id, from).unwrap().open {
+            assert!(Instant::now() < deadline, "the inbound message never arrived");
+            let _ = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+        }
+    }
+
     /// Waits, on change events (not polling the provider), until message `id` has `status`.
     pub(crate) async fn until(&self, id: &str, status: MessageStatus) {
         let mut rx = self.store.subscribe_changes();
@@ -135,6 +165,7 @@ async fn a_template_send_is_stored_first_and_its_status_ticks_to_read_live() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_not_opted_in_fails_with_the_reason_and_retry_really_resends() {
     let w = world().await;
+    w.customer_writes(&w.sandbox_account, DEMO_NOT_OPTED_IN).await;
     let first = w
         .messaging
         .send_text(SendText { account_id: w.sandbox_account.clone(), to: DEMO_NOT_OPTED_IN.into(), text: "Hi".into() })
@@ -180,6 +211,7 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_written_or_sent() {
 async fn duplicated_and_reordered_webhooks_end_in_the_furthest_status() {
     let w = world().await;
     w.sandbox_settings(json!({ "duplicates": true, "reorder": true, "wamid_ids": true })).await;
+    w.customer_writes(&w.sandbox_account, TO).await;
     let mut ids = Vec::new();
     for i in 0..4 {
         let m = w
@@ -238,6 +270,7 @@ async fn a_send_whose_answer_is_lost_is_uncertain_and_never_resent_on_its_own() 
             ],
         })
         .unwrap();
+    w.customer_writes(&account.id, TO).await;
     let text = SendText { account_id: account.id.clone(), to: TO.into(), text: "Hi".into() };
     match w.messaging.send_text(text.clone()).await {
         Err(Error::Field(f, _)) => assert_eq!(f, "business_number"),
@@ -274,6 +307,8 @@ async fn refused_credentials_and_rate_limits_are_not_submitted_with_the_reason()
         })
         .unwrap();
     w.store.set_business_number(&account.id, "421900000001").unwrap();
+    w.customer_writes(&account.id, TO).await;
+    w.customer_writes(&w.sandbox_account, TO).await;
     let m = w
         .messaging
         .send_text(SendText { account_id: account.id.clone(), to: TO.into(), text: "Hi".into() })
@@ -328,4 +363,17 @@ async fn a_credential_check_says_connected_refused_or_what_is_missing() {
     assert!(!refused.state_detail.unwrap().contains("made-up-secret"));
     let sandbox = w.messaging.check_credentials(&w.sandbox_account).await.unwrap();
     assert_eq!(sandbox.state, AccountState::Sandbox);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn free_text_outside_the_window_is_refused_in_core_and_nothing_is_written_or_sent() {
+    let w = world().await;
+    let text = SendText { account_id: w.sandbox_account.clone(), to: TO.into(), text: "Hi".into() };
+    let err = w.messaging.send_text(text.clone()).await.unwrap_err();
+    assert_eq!(err.code(), wadesk_core::ErrorCode::WindowClosed, "{err}");
+    assert_eq!(w.store.history_page(&HistoryFilter::default(), 0, 10).unwrap().total, 0);
+    assert!(w.received_by(TO).await.is_empty());
+    w.customer_writes(&w.sandbox_account, TO).await;
+    let m = w.messaging.send_text(text).await.unwrap();
+    assert_eq!(m.status, MessageStatus::Submitted);
 }

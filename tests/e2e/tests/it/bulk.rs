@@ -12,12 +12,7 @@ use super::{click, first_run, until_attr, wait, PASS};
 
 const PROMO: &str = "7a3e9c52-1f64-4b8d-a2c7-3e5f7b9d1a22";
 
-/// With `WADESK_E2E_SCREENSHOTS`: `name-900.png` and `name-1600.png` there (the README's sizes).
-async fn shoot(c: &Client, name: &str) {
-    if std::env::var_os("WADESK_E2E_SCREENSHOTS").is_some() {
-        super::screens::shoot(c, name).await;
-    }
-}
+use super::screens::shoot_if_asked as shoot;
 
 async fn text(c: &Client, css: &str) -> String {
     wait(c, css).await.text().await.unwrap()

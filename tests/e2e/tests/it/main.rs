@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bulk;
+mod inbox;
 mod messaging;
 mod registration;
 mod relay;

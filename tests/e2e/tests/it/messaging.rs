@@ -1,6 +1,7 @@
 //! Messaging in the real window on the embedded sandbox: the templates are there with no setup, a
-//! template send ticks to read live in the send history, a number that is not opted in shows
-//! `failed` with the provider's reason, and the history exports as CSV.
+//! template send ticks to read live in the send history, free text to a customer who has not
+//! written is refused (the 24-hour window), a number that is not opted in shows `failed` with the
+//! provider's reason, and the history exports as CSV.
 
 use std::time::{Duration, Instant};
 
@@ -54,13 +55,22 @@ async fn a_template_send_ticks_to_read_live_and_a_number_not_opted_in_shows_the_
     }
     screenshot(c, "history-read.png").await;
 
-    // A number that is not opted in: failed, with the provider's code and reason, and what it means.
+    // Free text to a customer who has not written: the core refuses it (the 24-hour window), and
+    // the screen says why instead of "sending" something that never arrives.
     click(c, "[data-testid=nav-send]").await;
     click(c, "#send-mode-text").await;
     let to = wait(c, "#send-to").await;
     to.clear().await.unwrap();
     to.send_keys(NOT_OPTED_IN).await.unwrap();
     wait(c, "#send-text").await.send_keys("Your order is ready").await.unwrap();
+    click(c, "#send-submit").await;
+    let refused = wait(c, "[data-testid=error][data-code=window_closed]").await.text().await.unwrap();
+    assert!(refused.contains("24 hours"), "{refused}");
+
+    // A number that is not opted in: failed, with the provider's code and reason, and what it means.
+    click(c, "#send-mode-template").await;
+    wait(c, "#send-template").await.select_by_value(SEED_TEMPLATE).await.unwrap();
+    wait(c, "#send-var-1").await.send_keys("John").await.unwrap();
     click(c, "#send-submit").await;
     wait(c, "[data-testid=send-result]").await;
     click(c, "#send-view-history").await;

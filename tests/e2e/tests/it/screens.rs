@@ -19,6 +19,14 @@ fn out_dir() -> PathBuf {
         .map_or_else(|| std::env::current_dir().expect("working directory").join("../../docs/screens"), PathBuf::from)
 }
 
+/// With `WADESK_E2E_SCREENSHOTS` set: [`shoot`] into that folder (tests record their screens only
+/// when asked, so a test run does not rewrite docs/screens).
+pub(crate) async fn shoot_if_asked(c: &Client, name: &str) {
+    if std::env::var_os("WADESK_E2E_SCREENSHOTS").is_some() {
+        shoot(c, name).await;
+    }
+}
+
 /// Saves `name-900.png` and `name-1600.png`.
 pub(crate) async fn shoot(c: &Client, name: &str) {
     let dir = out_dir();

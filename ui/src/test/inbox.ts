@@ -66,7 +66,7 @@ export function conversationPageOf(all: readonly ConversationView[], query: Conv
 
 let nextInbound = 100;
 
-export function inbound(content: InboundContent, overrides: Partial<TimelineItem> = {}, messageType = content.kind): TimelineItem {
+export function inbound(content: InboundContent, overrides: Partial<TimelineItem> = {}, messageType: string = content.kind): TimelineItem {
   const id = overrides.id ?? nextInbound++;
   const at = overrides.at ?? NOW - HOUR;
   return {

@@ -1,10 +1,11 @@
 // The unlocked app's screens, in sidebar order, and the remembered account choice.
 
-export type ScreenId = "templates" | "send" | "contacts" | "bulk" | "history" | "accounts" | "settings";
+export type ScreenId = "inbox" | "templates" | "send" | "contacts" | "bulk" | "history" | "accounts" | "settings";
 
 export type NavItem = { id: ScreenId; label: string; icon: string; testId: string };
 
 export const NAV_ITEMS: readonly NavItem[] = [
+  { id: "inbox", label: "Inbox", icon: "✉", testId: "inbox" },
   { id: "templates", label: "Templates", icon: "▤", testId: "templates" },
   { id: "send", label: "Send", icon: "➤", testId: "send" },
   { id: "contacts", label: "Contacts", icon: "☷", testId: "contacts" },

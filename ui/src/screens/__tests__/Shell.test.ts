@@ -4,12 +4,17 @@ import userEvent from "@testing-library/user-event";
 import Shell from "../Shell.svelte";
 import { GUPSHUP_ACCOUNT, PROVIDERS, SANDBOX_ACCOUNT } from "../../test/fixtures";
 import { TEMPLATES, health, pageOf } from "../../test/messaging";
+import { conversation, conversationPageOf } from "../../test/inbox";
+import { emitAppEvent } from "../../test/mockEvents";
 import { routeCommands } from "../../test/mockInvoke";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
-function serve() {
+function serve(inbox = { unread: 0 }) {
   return routeCommands({
+    conversations_list: (args) =>
+      conversationPageOf([conversation({ unread: inbox.unread })], args.query as Parameters<typeof conversationPageOf>[1]),
+    conversation_timeline: () => ({ total: 0, offset: 0, items: [] }),
     accounts_list: () => [SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT],
     providers_catalog: () => PROVIDERS,
     templates_list: () => TEMPLATES,
@@ -60,7 +65,7 @@ describe("Shell", () => {
     serve();
     render(Shell);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    const labels = ["Templates", "Send", "Contacts", "Bulk send", "Send history", "Accounts", "Settings"];
+    const labels = ["Inbox", "Templates", "Send", "Contacts", "Bulk send", "Send history", "Accounts", "Settings"];
     for (const [i, label] of labels.entries()) {
       const item = screen.getByRole("button", { name: new RegExp(`^${label}$`) });
       expect(nav).toContainElement(item);
@@ -74,9 +79,31 @@ describe("Shell", () => {
     const { container } = render(Shell);
     await screen.findByTestId("account-switcher");
     await waitFor(() => expect(screen.getByTestId("account-switcher")).not.toBeDisabled());
-    await user.keyboard("{Alt>}2{/Alt}");
+    await user.keyboard("{Alt>}3{/Alt}");
     expect(container.querySelector("#send")).toBeInTheDocument();
     expect(screen.getByTestId("nav-send")).toHaveFocus();
+  });
+
+  it("lists Inbox first with the account's unread total, kept live", async () => {
+    const inbox = { unread: 3 };
+    serve(inbox);
+    const user = userEvent.setup();
+    const { container } = render(Shell);
+    expect(await screen.findByTestId("nav-inbox-unread")).toHaveTextContent("3");
+    expect(screen.getByRole("navigation", { name: "Main" }).querySelector("button")).toHaveAttribute("data-testid", "nav-inbox");
+    // Accounts still opens first.
+    expect(screen.getByTestId("nav-accounts")).toHaveAttribute("aria-current", "page");
+
+    inbox.unread = 5;
+    emitAppEvent("store-changed", { kind: "inbound", account_id: "acc-sandbox", from: "4915112345678", conversation_id: 1 });
+    await waitFor(() => expect(screen.getByTestId("nav-inbox-unread")).toHaveTextContent("5"));
+    inbox.unread = 0;
+    emitAppEvent("store-changed", { kind: "conversation", conversation_id: 1 });
+    await waitFor(() => expect(screen.queryByTestId("nav-inbox-unread")).not.toBeInTheDocument());
+
+    await user.click(screen.getByTestId("nav-inbox"));
+    expect(container.querySelector("#inbox")).toBeInTheDocument();
+    expect(await screen.findAllByTestId("conversation-row")).toHaveLength(1);
   });
 
   it("defaults to the first (sandbox) account and shows the SANDBOX badge for it", async () => {

@@ -9,10 +9,18 @@ import { deferred, routeCommands } from "../../test/mockInvoke";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
+/** What the inbox panels below the health panel load. */
+const INBOX_PANELS = {
+  inbox_settings: () => ({ notify: true, notify_text: false }),
+  canned_replies_list: () => [],
+  contacts_page: () => ({ contacts: [], total: 0, tags: [], fields: [] }),
+};
+
 describe("Settings: messaging health", () => {
   it("shows the API, a stale webhook after a relay switch, and registers it again", async () => {
     const pending = deferred<unknown>();
     const invoke = routeCommands({
+      ...INBOX_PANELS,
       messaging_health: () => health({ webhook_current: false, webhook_error: "timed out" }),
       webhook_register: () => pending.promise,
     });
@@ -36,7 +44,7 @@ describe("Settings: messaging health", () => {
 
   it("says when the webhook was never registered, and reloads on a health change", async () => {
     let current = health({ webhook_registered_at: null });
-    routeCommands({ messaging_health: () => current });
+    routeCommands({ ...INBOX_PANELS, messaging_health: () => current });
     render(Settings, { props: { account: SANDBOX_ACCOUNT } });
     await waitFor(() => expect(screen.getByTestId("health-webhook")).toHaveAttribute("data-state", "missing"));
     expect(screen.getByTestId("health-webhook")).toHaveTextContent("Not registered");
@@ -50,6 +58,7 @@ describe("Settings: messaging health", () => {
   it("sets the connected number, showing core's field error at the field until the user edits", async () => {
     let calls = 0;
     const invoke = routeCommands({
+      ...INBOX_PANELS,
       messaging_health: () => health({ business_number: null }),
       messaging_set_number: () => {
         calls += 1;
@@ -74,6 +83,7 @@ describe("Settings: messaging health", () => {
 
   it("shows a registration failure", async () => {
     routeCommands({
+      ...INBOX_PANELS,
       messaging_health: () => health({ webhook_registered_at: null }),
       webhook_register: () => {
         throw { code: "provider_rejected", message: "400 bad url" };

@@ -10,6 +10,10 @@ export type ContactHit = {
  */
 contact_id: number, 
 /**
+ * The number: international digits (to open a conversation with).
+ */
+number: string, 
+/**
  * The number, matches marked.
  */
 phone: Array<TextSpan>, 

@@ -280,6 +280,8 @@ pub struct ContactHit {
     /// The contact.
     #[ts(type = "number")]
     pub contact_id: i64,
+    /// The number: international digits (to open a conversation with).
+    pub number: String,
     /// The number, matches marked.
     pub phone: Vec<TextSpan>,
     /// The name, matches marked.

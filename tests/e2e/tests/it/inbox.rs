@@ -176,7 +176,7 @@ async fn inbox_bench_a_100k_message_conversation_opens_and_scrolls() {
     // Scroll to the top through the list's own scroller, as a user dragging the scrollbar would.
     let scroll = |to: &'static str| {
         c.execute(
-            "const el = document.querySelector('[data-testid=timeline-scroller]'); el.scrollTop = arguments[0] === 'top' ? 0 : el.scrollHeight; return true;",
+            "const el = document.querySelector('[data-testid=timeline] [role=log]'); el.scrollTop = arguments[0] === 'top' ? 0 : el.scrollHeight; return true;",
             vec![json!(to)],
         )
     };
@@ -192,7 +192,7 @@ async fn inbox_bench_a_100k_message_conversation_opens_and_scrolls() {
     let frames = c
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             const el = document.querySelector('[data-testid=timeline-scroller]');
+             const el = document.querySelector('[data-testid=timeline] [role=log]');
              let last = performance.now(); const gaps = []; let steps = 0;
              function step(now) { gaps.push(now - last); last = now; el.scrollTop -= 120; steps += 1;
                if (steps < 300) requestAnimationFrame(step); else done(gaps); }

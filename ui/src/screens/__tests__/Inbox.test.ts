@@ -38,6 +38,8 @@ function serveInbox(initial: ConversationView[], timelines: Record<number, Timel
     },
     conversation_timeline: (args) =>
       timelinePageOf(store.timelines[args.conversationId as number] ?? [], args.offset as number, args.limit as number),
+    canned_replies_for: () => [],
+    templates_list: () => [],
     ...extra,
   });
   return { store, invoke };
@@ -161,7 +163,7 @@ describe("Conversation list", () => {
     await waitFor(() => expect(within(rowFor("491522")!).queryByTestId("conversation-unread")).not.toBeInTheDocument());
     expect(rowFor("491522")).toHaveAttribute("aria-selected", "true");
     expect(await screen.findByText("Hello?")).toBeInTheDocument();
-    expect(screen.getByTestId("composer-slot")).toBeInTheDocument();
+    expect(await screen.findByTestId("composer-text")).toBeInTheDocument();
   });
 
   it("does not mark read a conversation without unread messages", async () => {
@@ -371,6 +373,7 @@ describe("Search", () => {
     contacts: [
       {
         contact_id: 5,
+        number: "49160555",
         phone: [
           { text: "49160", hit: false },
           { text: "555", hit: true },
@@ -446,7 +449,7 @@ describe("Search", () => {
     await waitFor(() => expect(rows()).toHaveLength(2));
     await user.type(screen.getByTestId("inbox-search"), "555");
     await user.click(await screen.findByTestId("search-contact"));
-    await waitFor(() => expect(invoke).toHaveBeenCalledWith("conversation_open", { accountId: "acc-sandbox", number: "49160555" }));
+    await waitFor(() => expect(invoke).toHaveBeenCalledWith("conversation_open", { accountId: "acc-sandbox", number: "+49160555" }));
     expect(await screen.findByTestId("timeline")).toHaveAttribute("data-conversation-id", "3");
   });
 

@@ -9,7 +9,6 @@ import {
   listTime,
   prettyJson,
   sameDay,
-  spansText,
   windowState,
 } from "./inboxText";
 
@@ -76,8 +75,7 @@ describe("small helpers", () => {
     expect(displayName({ name: " ", customer: "4915112345678" })).toBe("+4915112345678");
   });
 
-  it("joins spans, pretty-prints JSON and keeps other text as it came", () => {
-    expect(spansText([{ text: "49151", hit: false }, { text: "123", hit: true }])).toBe("49151123");
+  it("pretty-prints JSON and keeps other text as it came", () => {
     expect(prettyJson('{"a":[1,2]}')).toBe('{\n  "a": [\n    1,\n    2\n  ]\n}');
     expect(prettyJson("not json")).toBe("not json");
   });

@@ -5,7 +5,6 @@
 import type { ConversationView } from "../../bindings/ConversationView";
 import type { MessageStatus } from "../../bindings/MessageStatus";
 import type { ServiceWindow } from "../../bindings/ServiceWindow";
-import type { TextSpan } from "../../bindings/TextSpan";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -103,11 +102,6 @@ export const STATUS_TICKS: Record<MessageStatus, Tick> = {
   not_submitted: { mark: "✕", label: "Not sent", tone: "bad" },
   uncertain: { mark: "?", label: "Unknown whether it arrived", tone: "warn" },
 };
-
-/** The plain text of marked spans (a contact hit's number, to open its conversation). */
-export function spansText(spans: readonly TextSpan[]): string {
-  return spans.map((s) => s.text).join("");
-}
 
 /** A raw payload pretty-printed when it is JSON, else as received. */
 export function prettyJson(raw: string): string {

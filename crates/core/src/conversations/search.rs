@@ -191,7 +191,12 @@ fn contacts(conn: &Connection, terms: &Terms, account: Option<&str>) -> Result<V
         .query_map(params_from_iter(&args), |r| {
             let phone: String = r.get(1)?;
             let name: String = r.get(2)?;
-            Ok(ContactHit { contact_id: r.get(0)?, phone: mark(&phone, terms), name: mark(&name, terms), number: phone })
+            Ok(ContactHit {
+                contact_id: r.get(0)?,
+                phone: mark(&phone, terms),
+                name: mark(&name, terms),
+                number: phone,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)

@@ -45,6 +45,27 @@ async fn customer_writes(sandbox: &str, from: &str, extra: Value) {
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
 }
 
+/// Every bubble part (`data-testid`) the timeline shows, scrolling it from the oldest message to
+/// the newest (only what is in view is rendered).
+async fn shown_kinds(c: &Client) -> Vec<String> {
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const el = document.querySelector('[data-testid=timeline] [role=log]');
+             const seen = new Set(); el.scrollTop = 0;
+             const look = () => document.querySelectorAll('[data-testid=timeline-item] [data-testid]')
+               .forEach(e => { seen.add(e.dataset.testid); if (e.dataset.media) seen.add('media:' + e.dataset.media); });
+             const step = () => { look();
+               if (el.scrollTop + el.clientHeight >= el.scrollHeight - 2) { done([...seen]); return; }
+               el.scrollTop += el.clientHeight / 2; setTimeout(step, 150); };
+             setTimeout(step, 150);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found.as_array().unwrap().iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+}
+
 async fn count(c: &Client, css: &str) -> usize {
     c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
 }
@@ -101,10 +122,27 @@ async fn a_customer_writes_the_agent_answers_and_the_window_rules_the_composer()
     }
     customer_writes(&sandbox, JANA, json!({ "type": "reaction", "payload": { "emoji": "👍", "message_id": "x" } }))
         .await;
-    until_count(c, "[data-testid=timeline-item][data-direction=inbound]", 11).await;
-    let raw_toggle = "[data-testid=timeline-item] [data-testid=raw-toggle]";
-    let toggles = c.find_all(Locator::Css(raw_toggle)).await.unwrap();
-    toggles.last().expect("the unknown type offers its raw payload").click().await.unwrap();
+    // The timeline is virtualized: walk it top to bottom and collect what each bubble shows.
+    wait(c, "[data-testid=timeline-item] [data-testid=unknown-kind]").await;
+    let seen = shown_kinds(c).await;
+    for kind in ["media-card", "location-card", "contact-cards", "reply-tap", "unknown-kind"] {
+        assert!(seen.contains(&kind.to_owned()), "{kind} is shown: {seen:?}");
+    }
+    for media in ["image", "file", "audio", "video", "sticker"] {
+        assert!(seen.contains(&format!("media:{media}")), "{media} is shown: {seen:?}");
+    }
+    wait(c, "[data-testid=timeline-item] [data-testid=unknown-kind]").await;
+    let clicked = c
+        .execute(
+            "const item = document.querySelector('[data-testid=unknown-kind]').closest('[data-testid=timeline-item]');
+             item.scrollIntoView({ block: 'center' });
+             const b = [...item.querySelectorAll('button')].find(b => b.offsetParent && /View raw/.test(b.textContent));
+             if (b) b.click(); return !!b;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(clicked, json!(true), "the unknown type offers its raw payload");
     let raw = wait(c, "[data-testid=raw-payload]").await.text().await.unwrap();
     assert!(raw.contains("emoji"), "{raw}");
     shoot(c, "inbox-types").await;
@@ -139,7 +177,9 @@ async fn a_customer_writes_the_agent_answers_and_the_window_rules_the_composer()
     let search = wait(c, "[data-testid=inbox-search]").await;
     search.clear().await.unwrap();
     search.send_keys("23322").await.unwrap();
-    wait(c, &format!("[data-testid=search-conversation][data-customer='{JANA}']")).await;
+    let by_number = wait(c, "[data-testid=search-conversation]").await;
+    assert_eq!(by_number.find(Locator::Css("mark")).await.unwrap().text().await.unwrap(), "23322");
+    assert!(by_number.text().await.unwrap().contains(JANA));
     app.close().await;
 }
 

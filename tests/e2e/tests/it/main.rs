@@ -26,8 +26,20 @@ async fn wait(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
 }
 
+/// Clicks `css` once it is there. A live list may re-render the element between finding and
+/// clicking it (stale or not yet interactable): it is found again for up to 10 s.
 async fn click(c: &Client, css: &str) {
-    wait(c, css).await.click().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match wait(c, css).await.click().await {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("clicking {css} again: {e}");
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            Err(e) => panic!("clicking {css}: {e}"),
+        }
+    }
 }
 
 /// Waits until `css` has attribute `name` equal to `want` (the UI updates it from pushed events).

@@ -71,6 +71,7 @@ fn main() {
         "conversation_reply_template",
         "conversation_open_media",
         "inbox_search",
+        "inbox_simulate_customer",
         "canned_replies_list",
         "canned_reply_save",
         "canned_reply_delete",

@@ -108,6 +108,14 @@ fn open_in_browser(app: &AppHandle, url: &str) -> CmdResult<()> {
         .map_err(|e| Error::InvalidInput(format!("the system browser could not be started: {e}")).into())
 }
 
+/// For the SANDBOX account: a simulated customer writes to it.
+#[tauri::command]
+pub async fn inbox_simulate_customer(app: AppHandle, account_id: String, from: String, text: String) -> CmdResult<()> {
+    let messaging =
+        app.state::<MessagingState>().get(&app.state::<AppState>(), &app.state::<RegistrationState>()).await?;
+    Ok(messaging.simulate_customer(&account_id, &from, &text).await?)
+}
+
 /// Searches messages, conversations and contacts.
 #[tauri::command]
 pub async fn inbox_search(app: State<'_, AppState>, query: SearchQuery) -> CmdResult<SearchResults> {
@@ -186,10 +194,10 @@ pub fn notify_inbound(app: &AppHandle) {
 }
 
 async fn show_notice(app: &AppHandle, ids: &[i64]) {
-    let Ok(c) = conversations(app).await else { return };
+    let Ok(store) = app.state::<AppState>().store() else { return };
     let last = *ids.last().unwrap_or(&0);
     let count = ids.len();
-    let notice = match blocking(move || c.notice(last)).await {
+    let notice = match blocking(move || store.inbound_notice(last)).await {
         Ok(Some(n)) => n,
         Ok(None) => return,
         Err(e) => {

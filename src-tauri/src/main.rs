@@ -124,6 +124,7 @@ fn main() {
             inbox::conversation_reply_template,
             inbox::conversation_open_media,
             inbox::inbox_search,
+            inbox::inbox_simulate_customer,
             inbox::canned_replies_list,
             inbox::canned_reply_save,
             inbox::canned_reply_delete,

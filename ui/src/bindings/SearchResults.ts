@@ -27,4 +27,9 @@ messages: Array<MessageHit>,
 /**
  * More messages matched than were returned.
  */
-more_messages: boolean, };
+more_messages: boolean, 
+/**
+ * Only the newest messages were searched, because every term is shorter than three
+ * characters (no trigram index can serve it): the number searched. `None`: all of them.
+ */
+messages_searched_recent: number | null, };

@@ -63,6 +63,11 @@ export function inboxSearch(query: SearchQuery): Promise<SearchResults> {
   return call("inbox_search", { query });
 }
 
+/** SANDBOX account only: a simulated customer at `from` writes `text` (arrives as a webhook). */
+export function inboxSimulateCustomer(accountId: string, from: string, text: string): Promise<void> {
+  return call("inbox_simulate_customer", { accountId, from, text });
+}
+
 export function cannedRepliesList(): Promise<CannedReply[]> {
   return call("canned_replies_list");
 }

@@ -21,6 +21,7 @@ mod types;
 pub mod window;
 
 pub use list::{DEFAULT_PAGE, MAX_PAGE};
+pub use search::SHORT_QUERY_SCAN;
 pub use service::Conversations;
 pub use types::{
     CannedReply, CannedReplyEdit, ContactCard, ContactHit, ConversationHit, ConversationPage, ConversationQuery,

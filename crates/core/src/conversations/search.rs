@@ -3,8 +3,8 @@
 //!
 //! Each whitespace-separated term must match. A term of three or more characters is looked up in
 //! the trigram index; a shorter one cannot be (a trigram has three) and is checked with LIKE on the
-//! rows the long terms found — or, when every term is short, by scanning newest first until enough
-//! rows matched. Matches are marked in Rust on the returned text, so no markup ever reaches a host.
+//! rows the long terms found — or, when every term is short, on the newest [`SHORT_QUERY_SCAN`]
+//! messages only (the results say so): a scan of every message would hold the store for seconds. Matches are marked in Rust on the returned text, so no markup ever reaches a host.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
@@ -20,6 +20,9 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 /// Conversations and contacts a search returns (each).
 const PEOPLE_LIMIT: u32 = 20;
+/// Messages a query of only short terms scans, newest first: no trigram index serves a term
+/// shorter than three characters, and a scan of every message holds the store for seconds.
+pub const SHORT_QUERY_SCAN: u32 = 20_000;
 /// Longest query, in characters.
 const MAX_QUERY: usize = 200;
 /// Characters of context kept before the first match in a snippet, and in all.
@@ -99,12 +102,14 @@ impl Store {
         let conn = self.conn()?;
         let account = q.account_id.as_deref();
         let (messages, more_messages) = messages(&conn, &terms, account, limit)?;
+        let messages_searched_recent = terms.long.is_empty().then_some(SHORT_QUERY_SCAN);
         Ok(SearchResults {
             query: text.to_owned(),
             conversations: conversations(&conn, &people_terms, account)?,
             contacts: contacts(&conn, &people_terms, account)?,
             messages,
             more_messages,
+            messages_searched_recent,
         })
     }
 }
@@ -124,6 +129,14 @@ fn messages(conn: &Connection, terms: &Terms, account: Option<&str>, limit: u32)
     if let Some(a) = account {
         args.push(a.to_owned().into());
         sql.push_str(&format!(" AND c.account_id = ?{}", args.len()));
+    }
+    if terms.long.is_empty() {
+        // A rowid range FTS5 serves directly: only the newest SHORT_QUERY_SCAN messages are read.
+        args.push(i64::from(SHORT_QUERY_SCAN).into());
+        sql.push_str(&format!(
+            " AND message_search.rowid > (SELECT coalesce(max(id), 0) FROM conversation_items) - ?{}",
+            args.len()
+        ));
     }
     args.push(i64::from(limit + 1).into());
     sql.push_str(&format!(" ORDER BY message_search.rowid DESC LIMIT ?{}", args.len()));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{content, InboundNotice, ReplyTemplate, ReplyText};
+use super::{content, ReplyTemplate, ReplyText};
 use crate::contacts::phone;
 use crate::error::{Error, Result};
 use crate::messaging::{MessageView, Messaging, SendTemplate, SendText};
@@ -73,18 +73,5 @@ impl Conversations {
     pub fn media_url(&self, inbound_id: i64) -> Result<String> {
         let payload = self.store.inbound_payload(inbound_id)?;
         content::media_url(&payload).map_err(Error::InvalidInput)
-    }
-
-    /// What to show for a new inbound message in conversation `conversation_id`, or `None` when
-    /// notifications are off.
-    pub fn notice(&self, conversation_id: i64) -> Result<Option<InboundNotice>> {
-        let settings = self.store.inbox_settings()?;
-        if !settings.notify {
-            return Ok(None);
-        }
-        let c = self.store.conversation(conversation_id)?;
-        let title = if c.name.is_empty() { format!("+{}", c.customer) } else { c.name.clone() };
-        let body = if settings.notify_text { c.last_preview.clone() } else { "New message".to_owned() };
-        Ok(Some(InboundNotice { conversation_id, title, body }))
     }
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::InboxSettings;
+use super::{InboundNotice, InboxSettings};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -38,5 +38,18 @@ impl Store {
             tx.commit()?;
         }
         self.inbox_settings()
+    }
+
+    /// What a desktop notification for a new inbound message in conversation `conversation_id`
+    /// says, or `None` when notifications are off.
+    pub fn inbound_notice(&self, conversation_id: i64) -> Result<Option<InboundNotice>> {
+        let settings = self.inbox_settings()?;
+        if !settings.notify {
+            return Ok(None);
+        }
+        let c = self.conversation(conversation_id)?;
+        let title = if c.name.is_empty() { format!("+{}", c.customer) } else { c.name.clone() };
+        let body = if settings.notify_text { c.last_preview.clone() } else { "New message".to_owned() };
+        Ok(Some(InboundNotice { conversation_id, title, body }))
     }
 }

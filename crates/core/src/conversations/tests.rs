@@ -130,7 +130,10 @@ fn search_finds_parts_of_words_and_numbers_in_any_script_with_matches_marked() {
     assert_eq!(hit[0].text, "arce");
     assert_eq!(w.search("заказ").messages.len(), 1);
     assert_eq!(w.search("ЗАКАЗ").messages.len(), 1, "case-insensitive in Cyrillic");
-    assert_eq!(w.search("東京").messages.len(), 1, "a two-character term");
+    let short = w.search("東京");
+    assert_eq!(short.messages.len(), 1, "a two-character term");
+    assert_eq!(short.messages_searched_recent, Some(SHORT_QUERY_SCAN), "no trigram index: the newest only");
+    assert_eq!(w.search("arce").messages_searched_recent, None);
     let by_number = w.search("1234");
     assert_eq!(
         by_number.conversations.len(),
@@ -141,4 +144,36 @@ fn search_finds_parts_of_words_and_numbers_in_any_script_with_matches_marked() {
     assert_eq!(w.search("+7 916 123").conversations.len(), 1);
     assert_eq!(w.search("Novák").conversations.len(), 2, "by profile name");
     assert!(w.search("nothing-like-this").messages.is_empty());
+}
+
+#[test]
+fn notifications_follow_the_settings_and_can_leave_the_text_out() {
+    let w = world();
+    w.text("n1", JANA, "My order #4711 is late", now_ms());
+    let c = w.only();
+    let notice = w.store.inbound_notice(c.id).unwrap().unwrap();
+    assert_eq!((notice.title.as_str(), notice.body.as_str()), ("Jana Nováková", "My order #4711 is late"));
+    w.store.set_inbox_settings(&InboxSettings { notify: true, notify_text: false }).unwrap();
+    assert_eq!(w.store.inbound_notice(c.id).unwrap().unwrap().body, "New message");
+    w.store.set_inbox_settings(&InboxSettings { notify: false, notify_text: true }).unwrap();
+    assert_eq!(w.store.inbound_notice(c.id).unwrap(), None);
+    assert_eq!(w.store.inbox_settings().unwrap(), InboxSettings { notify: false, notify_text: true });
+}
+
+#[test]
+fn saved_replies_fill_from_the_linked_contact_and_shortcuts_are_unique_ignoring_case() {
+    let w = world();
+    w.text("c1", JANA, "hi", now_ms());
+    let c = w.only();
+    let saved = w
+        .store
+        .save_canned_reply(&CannedReplyEdit { id: None, shortcut: "/Hours".into(), text: "Hi {{first_name}}, we open at 9.".into() })
+        .unwrap();
+    assert_eq!(saved.shortcut, "Hours");
+    let dup = w.store.save_canned_reply(&CannedReplyEdit { id: None, shortcut: "hours".into(), text: "x".into() });
+    assert!(matches!(dup, Err(crate::Error::Field(ref f, _)) if f == "shortcut"), "{dup:?}");
+    let filled = w.store.canned_replies_for(c.id).unwrap();
+    assert_eq!(filled[0].text, "Hi Jana, we open at 9.", "the profile name when no contact is linked");
+    w.store.delete_canned_reply(saved.id).unwrap();
+    assert!(w.store.canned_replies().unwrap().is_empty());
 }

@@ -313,6 +313,9 @@ pub struct SearchResults {
     pub messages: Vec<MessageHit>,
     /// More messages matched than were returned.
     pub more_messages: bool,
+    /// Only the newest messages were searched, because every term is shorter than three
+    /// characters (no trigram index can serve it): the number searched. `None`: all of them.
+    pub messages_searched_recent: Option<u32>,
 }
 
 /// A search.

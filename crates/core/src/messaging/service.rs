@@ -352,6 +352,37 @@ impl Messaging {
         self.deliver(api.as_ref(), &m).await
     }
 
+    /// For the SANDBOX account only: a simulated customer at `from` writes `text` to it (the
+    /// embedded sandbox's control surface), so the inbox can be tried with no provider. The
+    /// message arrives like any other, as a webhook through the relay.
+    pub async fn simulate_customer(&self, account_id: &str, from: &str, text: &str) -> Result<()> {
+        let account = self.store.account(account_id)?;
+        if account.provider != ProviderKind::Sandbox {
+            return Err(Error::InvalidInput("only the SANDBOX account has simulated customers".into()));
+        }
+        let from = destination::normalize("from", from)?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+            return Err(Error::Field("text".into(), format!("write 1 to {MAX_TEXT_CHARS} characters")));
+        }
+        self.ensure_webhook(account_id).await;
+        let url = format!("{}/_sandbox/messaging/inbound", self.sandbox.url().await?.trim_end_matches('/'));
+        let answer = reqwest::Client::new()
+            .post(url)
+            .basic_auth(wadesk_sandbox::SANDBOX_APP_ID, Some(wadesk_sandbox::SANDBOX_APP_SECRET))
+            .json(&serde_json::json!({ "source": from, "payload": { "text": text }, "name": "Sandbox Customer" }))
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| Error::Provider(ProviderFailure::Unreachable, format!("the sandbox did not answer: {e}")))?;
+        if !answer.status().is_success() {
+            let status = answer.status();
+            let body = answer.text().await.unwrap_or_default();
+            return Err(Error::Provider(ProviderFailure::Rejected, format!("the sandbox refused ({status}): {body}")));
+        }
+        Ok(())
+    }
+
     /// Writes `m` as pending, calls the provider, writes the answer.
     async fn deliver(&self, api: &dyn MessagingApi, m: &NewMessage<'_>) -> Result<MessageView> {
         self.ensure_webhook(m.account_id).await;

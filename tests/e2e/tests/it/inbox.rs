@@ -1,9 +1,9 @@
-//! The inbox in the real window on the embedded sandbox: a sandbox customer writes (twice over, as a
-//! provider retry) and the conversation appears live with one unread message; the agent replies
-//! with Enter and the ticks move to read; every inbound type the sandbox sends is shown, an unknown
-//! one with its raw payload; a customer who last wrote 25 hours ago gets the template picker in the
-//! window and the CLI's free-text reply is refused with exit 15; search finds part of a word and
-//! part of a number and jumps to the message.
+//! The inbox in the real window on the embedded sandbox: a simulated customer writes from the
+//! window; another writes twice over (a provider retry) and the conversation appears live with one
+//! unread message; the agent replies with Enter and the ticks move to read; every inbound type the
+//! sandbox sends is shown, an unknown one with its raw payload; a customer who last wrote 25 hours
+//! ago gets the template picker in the window and the CLI's free-text reply is refused with exit
+//! 15; search finds part of a word and part of a number and jumps to the message.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use super::{click, first_run, until_attr, wait, PASS};
 
 const JANA: &str = "421233221242";
 const OLD: &str = "4915120000001";
+const SIMULATED: &str = "4915120000002";
 
 /// The embedded sandbox's URL, as the Settings screen's messaging health shows it.
 async fn sandbox_url(c: &Client) -> String {
@@ -66,6 +67,22 @@ async fn shown_kinds(c: &Client) -> Vec<String> {
     found.as_array().unwrap().iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
 }
 
+/// Waits until `css`'s text is `want` (one unread each: the duplicate webhook counts once).
+async fn until_text(c: &Client, css: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now.trim() == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} reads {now:?}, waited for {want:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn count(c: &Client, css: &str) -> usize {
     c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
 }
@@ -90,15 +107,21 @@ async fn a_customer_writes_the_agent_answers_and_the_window_rules_the_composer()
     wait(c, ".sidebar [data-testid=sandbox-badge]").await;
     let sandbox = sandbox_url(c).await;
 
-    // Empty inbox, then a customer writes; the same webhook arrives twice, one message shows.
+    // Empty inbox; the sandbox's simulated customer writes from the window itself.
     click(c, "[data-testid=nav-inbox]").await;
     shoot(c, "inbox-empty").await;
-    customer_writes(&sandbox, JANA, json!({ "payload": { "text": "Hello, is my parcel on its way?" }, "copies": 2 }))
-        .await;
+    click(c, "[data-testid=simulate-customer] summary").await;
+    let from = wait(c, "#simulate-from").await;
+    from.clear().await.unwrap();
+    from.send_keys(SIMULATED).await.unwrap();
+    click(c, "#simulate-send").await;
+    wait(c, &format!("[data-testid=conversation-row][data-customer='{SIMULATED}'] [data-testid=conversation-unread]")).await;
+
+    // Another customer writes; the same webhook arrives twice, one message shows.
+    customer_writes(&sandbox, JANA, json!({ "payload": { "text": "Hello, is my parcel on its way?" }, "copies": 2 })).await;
     let row = format!("[data-testid=conversation-row][data-customer='{JANA}']");
     wait(c, &format!("{row} [data-testid=conversation-unread]")).await;
-    let badge = wait(c, "[data-testid=nav-inbox-unread]").await.text().await.unwrap();
-    assert_eq!(badge.trim(), "1", "one unread message although the webhook came twice");
+    until_text(c, "[data-testid=nav-inbox-unread]", "2").await;
 
     // Open it: the message is there, unread clears; reply with Enter, the ticks move to read.
     click(c, &row).await;

@@ -107,6 +107,33 @@ describe("Conversation list", () => {
     expect(screen.getByTestId("inbox-sandbox-hint")).toHaveTextContent("simulated customer");
   });
 
+  it("lets a simulated customer write on the sandbox account only, with field errors at their field", async () => {
+    let calls = 0;
+    serveInbox([], {}, {
+      inbox_simulate_customer: (args) => {
+        calls += 1;
+        if (calls === 1) throw { code: "invalid_input", message: "from: not a number", field: "from" };
+        expect(args).toEqual({ accountId: "acc-sandbox", from: "421233221242", text: "Hi! Is my order ready?" });
+        return null;
+      },
+    });
+    const user = userEvent.setup();
+    renderInbox(true);
+    await user.click(await screen.findByText("Simulate a customer writing"));
+    await user.click(screen.getByRole("button", { name: "Write as the customer" }));
+    expect(await screen.findByText("from: not a number")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Write as the customer" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("arrives through the relay");
+    expect(calls).toBe(2);
+  });
+
+  it("offers no simulated customer on a real account", async () => {
+    serveInbox([]);
+    renderInbox(false);
+    await screen.findByTestId("inbox-empty");
+    expect(screen.queryByTestId("simulate-customer")).not.toBeInTheDocument();
+  });
+
   it("maps the filter chips to the query", async () => {
     const { store } = serveInbox([conversation({ unread: 2 })]);
     const user = userEvent.setup();
@@ -397,6 +424,7 @@ describe("Search", () => {
       },
     ],
     more_messages: true,
+    messages_searched_recent: null,
   };
 
   function serveSearch() {

@@ -115,14 +115,16 @@ impl Store {
 }
 
 fn messages(conn: &Connection, terms: &Terms, account: Option<&str>, limit: u32) -> Result<(Vec<MessageHit>, bool)> {
+    // CROSS JOIN keeps the index first, read newest first and stopped at the limit: with only a
+    // LIKE the planner would otherwise drive from the account's conversations and read every item.
     let mut args = Vec::new();
     let cond = terms.condition("message_search", &["text"], &mut args);
     let mut sql = format!(
         "SELECT i.id, i.conversation_id, i.at, i.message_id IS NOT NULL, message_search.text, c.customer,
                 coalesce(nullif(ct.name, ''), nullif(ct.first_name, ''), c.profile_name, '')
          FROM message_search
-         JOIN conversation_items i ON i.id = message_search.rowid
-         JOIN conversations c ON c.id = i.conversation_id
+         CROSS JOIN conversation_items i ON i.id = message_search.rowid
+         CROSS JOIN conversations c ON c.id = i.conversation_id
          LEFT JOIN contacts ct ON ct.phone = c.customer
          WHERE {cond}"
     );

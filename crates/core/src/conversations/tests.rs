@@ -167,7 +167,11 @@ fn saved_replies_fill_from_the_linked_contact_and_shortcuts_are_unique_ignoring_
     let c = w.only();
     let saved = w
         .store
-        .save_canned_reply(&CannedReplyEdit { id: None, shortcut: "/Hours".into(), text: "Hi {{first_name}}, we open at 9.".into() })
+        .save_canned_reply(&CannedReplyEdit {
+            id: None,
+            shortcut: "/Hours".into(),
+            text: "Hi {{first_name}}, we open at 9.".into(),
+        })
         .unwrap();
     assert_eq!(saved.shortcut, "Hours");
     let dup = w.store.save_canned_reply(&CannedReplyEdit { id: None, shortcut: "hours".into(), text: "x".into() });

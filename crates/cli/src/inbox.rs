@@ -14,6 +14,7 @@ use wadesk_core::conversations::{
     SearchQuery, TextSpan, TimelineItem, TimelinePage,
 };
 use wadesk_core::messaging::history::utc;
+use wadesk_core::messaging::VariableValue;
 use wadesk_core::{Error, Install, Result, Store};
 
 use crate::args::{AccountArg, InboxCommand};
@@ -30,7 +31,6 @@ struct Shown {
 pub fn run(install: &Install, store: Store, cmd: InboxCommand, out: Output) -> Result<()> {
     block_on(async move {
         let s = Session::open(install, store).await?;
-        let inbox = Conversations::new(s.messaging.clone());
         let result = match cmd {
             InboxCommand::List { unread, window_open, tag, offset, limit, account } => {
                 let query = ConversationQuery {
@@ -41,63 +41,23 @@ pub fn run(install: &Install, store: Store, cmd: InboxCommand, out: Output) -> R
                     offset: Some(offset),
                     limit: Some(limit),
                 };
-                let page = s.store.conversations(&query)?;
-                out.print(&page, |w| {
-                    for c in &page.rows {
-                        print_row(w, c)?;
-                    }
-                    writeln!(
-                        w,
-                        "{} of {} conversation(s); {} unread message(s)",
-                        page.rows.len(),
-                        page.total,
-                        page.unread_total
-                    )
-                })
+                list(&s, &query, &out)
             }
             InboxCommand::Show { number, limit, mark_read, account } => {
-                let c = existing(&s, &inbox, &account, &number)?;
-                let total = s.store.timeline(c.id, 0, 1)?.total;
-                let timeline = s.store.timeline(c.id, total.saturating_sub(limit), limit)?;
-                let conversation = if mark_read { s.store.mark_conversation_read(c.id)? } else { c };
-                let shown = Shown { conversation, timeline };
-                out.print(&shown, |w| print_conversation(w, &shown))
+                show(&s, &account, &number, limit, mark_read, &out)
             }
             InboxCommand::Reply { number, text, template, vars, wait, account } => {
-                let account_id = s.account(&account)?;
-                let c = inbox.open_number(&account_id, &number)?;
-                let view = match (text, template) {
-                    (Some(text), _) => inbox.reply_text(&ReplyText { conversation_id: c.id, text }).await?,
-                    (None, Some(template_id)) => {
-                        let values = parse_vars(&vars)?;
-                        inbox.reply_template(&ReplyTemplate { conversation_id: c.id, template_id, values }).await?
-                    }
+                let reply = match (text, template) {
+                    (Some(text), _) => Reply::Text(text),
+                    (None, Some(template_id)) => Reply::Template(template_id, parse_vars(&vars)?),
                     (None, None) => return Err(Error::InvalidInput("give --text or --template".into())),
                 };
-                let view = match wait {
-                    Some(secs) => wait_final(&s, &view.id, Duration::from_secs(secs)).await?,
-                    None => view,
-                };
-                out.print(&view, |w| print_message(w, &view))?;
-                outcome_of(&view)
+                let account_id = s.account(&account)?;
+                self::reply(&s, &account_id, &number, reply, wait, &out).await
             }
             InboxCommand::Search { query, limit, account } => {
                 let q = SearchQuery { account_id: Some(s.account(&account)?), text: query, limit: Some(limit) };
-                let r = s.store.search(&q)?;
-                out.print(&r, |w| {
-                    for h in &r.conversations {
-                        writeln!(w, "conversation  +{}  {}", spans(&h.customer), spans(&h.name))?;
-                    }
-                    for h in &r.contacts {
-                        writeln!(w, "contact       +{}  {}", spans(&h.phone), spans(&h.name))?;
-                    }
-                    for h in &r.messages {
-                        let who = if h.direction == Direction::Inbound { "from" } else { "to" };
-                        writeln!(w, "{}  {who} +{}  {}", utc(h.at), h.customer, spans(&h.snippet))?;
-                    }
-                    let more = if r.more_messages { " (more matched; raise --limit)" } else { "" };
-                    writeln!(w, "{} message(s){more}", r.messages.len())
-                })
+                search(&s, &q, &out)
             }
         };
         s.relay.stop();
@@ -105,10 +65,83 @@ pub fn run(install: &Install, store: Store, cmd: InboxCommand, out: Output) -> R
     })
 }
 
+/// What `inbox reply` sends.
+enum Reply {
+    Text(String),
+    Template(String, Vec<VariableValue>),
+}
+
+fn list(s: &Session, query: &ConversationQuery, out: &Output) -> Result<()> {
+    let page = s.store.conversations(query)?;
+    out.print(&page, |w| {
+        for c in &page.rows {
+            print_row(w, c)?;
+        }
+        writeln!(w, "{} of {} conversation(s); {} unread message(s)", page.rows.len(), page.total, page.unread_total)
+    })
+}
+
+fn show(s: &Session, account: &AccountArg, number: &str, limit: u32, mark_read: bool, out: &Output) -> Result<()> {
+    let c = existing(s, account, number)?;
+    let total = s.store.timeline(c.id, 0, 1)?.total;
+    let timeline = s.store.timeline(c.id, total.saturating_sub(limit), limit)?;
+    let conversation = if mark_read { s.store.mark_conversation_read(c.id)? } else { c };
+    let shown = Shown { conversation, timeline };
+    out.print(&shown, |w| print_conversation(w, &shown))
+}
+
+/// Replies in the conversation with `number` (started if new: a template may open it). Free text
+/// is refused by core outside the window (exit 15).
+async fn reply(
+    s: &Session,
+    account_id: &str,
+    number: &str,
+    reply: Reply,
+    wait: Option<u64>,
+    out: &Output,
+) -> Result<()> {
+    let inbox = Conversations::new(s.messaging.clone());
+    let c = inbox.open_number(account_id, number)?;
+    let view = match reply {
+        Reply::Text(text) => inbox.reply_text(&ReplyText { conversation_id: c.id, text }).await?,
+        Reply::Template(template_id, values) => {
+            inbox.reply_template(&ReplyTemplate { conversation_id: c.id, template_id, values }).await?
+        }
+    };
+    let view = match wait {
+        Some(secs) => wait_final(s, &view.id, Duration::from_secs(secs)).await?,
+        None => view,
+    };
+    out.print(&view, |w| print_message(w, &view))?;
+    outcome_of(&view)
+}
+
+fn search(s: &Session, q: &SearchQuery, out: &Output) -> Result<()> {
+    let r = s.store.search(q)?;
+    out.print(&r, |w| {
+        for h in &r.conversations {
+            writeln!(w, "conversation  +{}  {}", spans(&h.customer), spans(&h.name))?;
+        }
+        for h in &r.contacts {
+            writeln!(w, "contact       +{}  {}", spans(&h.phone), spans(&h.name))?;
+        }
+        for h in &r.messages {
+            let who = if h.direction == Direction::Inbound { "from" } else { "to" };
+            writeln!(w, "{}  {who} +{}  {}", utc(h.at), h.customer, spans(&h.snippet))?;
+        }
+        let more = if r.more_messages { " (more matched; raise --limit)" } else { "" };
+        writeln!(w, "{} message(s){more}", r.messages.len())?;
+        if let Some(n) = r.messages_searched_recent {
+            writeln!(w, "searched the newest {n} messages only: type three or more characters to search them all")?;
+        }
+        Ok(())
+    })
+}
+
 /// The conversation with `number`, which must exist (show does not start one).
-fn existing(s: &Session, inbox: &Conversations, account: &AccountArg, number: &str) -> Result<ConversationView> {
+fn existing(s: &Session, account: &AccountArg, number: &str) -> Result<ConversationView> {
     let account_id = s.account(account)?;
-    let customer = inbox.customer_of(number)?;
+    let customer = Conversations::new(s.messaging.clone()).customer_of(number)?;
     s.store
         .conversation_with(&account_id, &customer)?
         .ok_or_else(|| Error::NotFound(format!("a conversation with +{customer}")))

@@ -14,7 +14,7 @@ use super::{ContactCard, InboundContent, MediaKind, ReplyKind};
 const MAX_FIELD: usize = 4096;
 
 /// The content of an inbound message of type `message_type` with payload `raw_json`.
-pub(crate) fn read(message_type: &str, raw_json: &str) -> InboundContent {
+pub fn read(message_type: &str, raw_json: &str) -> InboundContent {
     let Ok(Value::Object(p)) = serde_json::from_str::<Value>(raw_json) else {
         return unknown("the payload is not a JSON object");
     };
@@ -37,7 +37,7 @@ pub(crate) fn read(message_type: &str, raw_json: &str) -> InboundContent {
 }
 
 /// The text search finds in `content`.
-pub(crate) fn search_text(content: &InboundContent) -> String {
+pub fn search_text(content: &InboundContent) -> String {
     match content {
         InboundContent::Text { text } => text.clone(),
         InboundContent::Media { caption, file_name, .. } => {
@@ -59,7 +59,7 @@ pub(crate) fn search_text(content: &InboundContent) -> String {
 }
 
 /// One line for the conversation list and notifications.
-pub(crate) fn preview(content: &InboundContent) -> String {
+pub fn preview(content: &InboundContent) -> String {
     let line = match content {
         InboundContent::Text { text } => text.clone(),
         InboundContent::Media { media, caption, file_name, .. } => {
@@ -91,7 +91,7 @@ pub(crate) fn preview(content: &InboundContent) -> String {
 
 /// The media link of a media payload, when it is one this app may open: https, or http on
 /// loopback (a sandbox on this machine). Anything else is refused with a reason.
-pub(crate) fn media_url(raw_json: &str) -> Result<String, String> {
+pub fn media_url(raw_json: &str) -> Result<String, String> {
     let p: Value = serde_json::from_str(raw_json).map_err(|_| "the message's payload is not JSON".to_owned())?;
     let raw = ["url", "originalUrl", "link"]
         .iter()

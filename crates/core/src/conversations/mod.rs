@@ -8,7 +8,7 @@
 //! the contact's current name and tags.
 
 mod canned;
-pub(crate) mod content;
+pub mod content;
 pub(crate) mod ingest;
 mod list;
 mod search;
@@ -21,7 +21,7 @@ mod types;
 pub mod window;
 
 pub use list::{DEFAULT_PAGE, MAX_PAGE};
-pub use search::SHORT_QUERY_SCAN;
+pub use search::{snippet_of, SHORT_QUERY_SCAN};
 pub use service::Conversations;
 pub use types::{
     CannedReply, CannedReplyEdit, ContactCard, ContactHit, ConversationHit, ConversationPage, ConversationQuery,

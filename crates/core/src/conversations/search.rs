@@ -217,6 +217,12 @@ fn contacts(conn: &Connection, terms: &Terms, account: Option<&str>) -> Result<V
     Ok(rows)
 }
 
+/// `text` cut to the part around the first match of `query`'s terms, with every match marked (for
+/// the fuzzer, which checks that marking never loses or invents a character).
+pub fn snippet_of(text: &str, query: &str) -> Vec<TextSpan> {
+    snippet(text, &Terms::parse(query))
+}
+
 /// `text` cut to the part around its first match, with every match marked.
 fn snippet(text: &str, terms: &Terms) -> Vec<TextSpan> {
     let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();

@@ -6,6 +6,7 @@
 //! (https, or a sandbox on loopback) and handed straight to the shell plugin's opener: it never
 //! reaches the webview, and the webview has no shell permission of its own.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, State};
@@ -14,7 +15,7 @@ use wadesk_core::conversations::{
     CannedReply, CannedReplyEdit, ConversationPage, ConversationQuery, ConversationView, Conversations, InboxSettings,
     RenderedCannedReply, ReplyTemplate, ReplyText, SearchQuery, SearchResults, TimelinePage,
 };
-use wadesk_core::messaging::{Change, MessageView};
+use wadesk_core::messaging::{Change, MessageView, Messaging};
 use wadesk_core::{ApiError, Error};
 
 use crate::commands::AppState;
@@ -27,10 +28,12 @@ type CmdResult<T> = Result<T, ApiError>;
 /// offline delivers hundreds at once: one notification says how many).
 const NOTIFY_GATHER: Duration = Duration::from_millis(1500);
 
+async fn messaging(app: &AppHandle) -> CmdResult<Arc<Messaging>> {
+    app.state::<MessagingState>().get(&app.state::<AppState>(), &app.state::<RegistrationState>()).await
+}
+
 async fn conversations(app: &AppHandle) -> CmdResult<Conversations> {
-    let messaging =
-        app.state::<MessagingState>().get(&app.state::<AppState>(), &app.state::<RegistrationState>()).await?;
-    Ok(Conversations::new(messaging))
+    Ok(Conversations::new(messaging(app).await?))
 }
 
 /// One page of conversations.
@@ -111,9 +114,7 @@ fn open_in_browser(app: &AppHandle, url: &str) -> CmdResult<()> {
 /// For the SANDBOX account: a simulated customer writes to it.
 #[tauri::command]
 pub async fn inbox_simulate_customer(app: AppHandle, account_id: String, from: String, text: String) -> CmdResult<()> {
-    let messaging =
-        app.state::<MessagingState>().get(&app.state::<AppState>(), &app.state::<RegistrationState>()).await?;
-    Ok(messaging.simulate_customer(&account_id, &from, &text).await?)
+    Ok(messaging(&app).await?.simulate_customer(&account_id, &from, &text).await?)
 }
 
 /// Searches messages, conversations and contacts.

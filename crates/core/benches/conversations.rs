@@ -19,9 +19,11 @@ use std::time::{Duration, Instant};
 
 use wadesk_core::conversations::{ConversationQuery, SearchQuery};
 use wadesk_core::messaging::CA_MESSAGES_PATH;
-use wadesk_core::relay_client::{OpenedEvent, RelayChannel, RelayMode};
-use wadesk_core::{NewAccount, ProviderKind, Secret, Store};
-use wadesk_relay_protocol::{CapturedRequest, ChannelKeys};
+use wadesk_core::relay_client::OpenedEvent;
+use wadesk_core::Store;
+use wadesk_relay_protocol::CapturedRequest;
+
+mod support;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -70,28 +72,8 @@ fn customer(i: usize) -> String {
 }
 
 fn store(path: &std::path::Path) -> (Store, String) {
-    let store = Store::create_for_bench(path, true).expect("store");
-    let account = store
-        .add_account(NewAccount {
-            provider: ProviderKind::Sandbox,
-            display_name: "Bench".into(),
-            base_url: wadesk_core::providers::EMBEDDED_SANDBOX_URL.into(),
-            credentials: vec![],
-        })
-        .expect("account");
-    let keys = ChannelKeys::generate();
-    store
-        .save_relay_channel(&RelayChannel {
-            mode: RelayMode::Remote,
-            relay_url: "http://127.0.0.1:9".into(),
-            channel_id: "bench".into(),
-            hook_url: Secret::new("http://127.0.0.1:9/h/bench"),
-            client_key: Secret::new("bench"),
-            keys,
-            port: None,
-        })
-        .expect("channel");
-    (store, account.id)
+    let (store, account, _) = support::bench_store(path, true);
+    (store, account)
 }
 
 /// Inbound events `from..to`: message i from customer `i % customers` (every tenth from the big
@@ -169,6 +151,9 @@ fn report(label: &str, mut times: Vec<Duration>) {
     );
 }
 
+/// Makes one query of a kind from the generator.
+type QueryMaker = Box<dyn Fn(&mut Rng) -> String>;
+
 fn search(dir: &std::path::Path, n: usize) {
     let (store, account) = store(&dir.join("search.db"));
     let started = Instant::now();
@@ -194,7 +179,7 @@ fn search(dir: &std::path::Path, n: usize) {
         let r = store.search(&q).expect("search");
         (t.elapsed(), r.messages.len() + r.conversations.len())
     };
-    let mut kinds: Vec<(&str, Box<dyn Fn(&mut Rng) -> String>)> = vec![
+    let mut kinds: Vec<(&str, QueryMaker)> = vec![
         (
             "part of a word (3-5 letters)",
             Box::new(|r: &mut Rng| {

@@ -20,9 +20,11 @@
 use std::time::Instant;
 
 use wadesk_core::messaging::CA_MESSAGES_PATH;
-use wadesk_core::relay_client::{open_events, OpenedEvent, RelayChannel, RelayMode};
-use wadesk_core::{NewAccount, ProviderKind, Secret, Store};
+use wadesk_core::relay_client::{open_events, OpenedEvent};
+use wadesk_core::Store;
 use wadesk_relay_protocol::{open, seal, CapturedRequest, ChannelKeys, Header, StoredEvent};
+
+mod support;
 
 const TO: &str = "421233221242";
 
@@ -61,29 +63,9 @@ fn events(keys: &ChannelKeys, account_id: &str, messages: usize) -> Vec<StoredEv
 /// A new store with the SANDBOX account, a relay channel and `messages` submitted messages, and
 /// the sealed status events for them.
 fn prepared(path: &std::path::Path, encrypted: bool, messages: usize) -> (Store, ChannelKeys, Vec<StoredEvent>) {
-    let store = Store::create_for_bench(path, encrypted).expect("store");
-    let account = store
-        .add_account(NewAccount {
-            provider: ProviderKind::Sandbox,
-            display_name: "Bench".into(),
-            base_url: wadesk_core::providers::EMBEDDED_SANDBOX_URL.into(),
-            credentials: vec![],
-        })
-        .expect("account");
-    let keys = ChannelKeys::generate();
-    store
-        .save_relay_channel(&RelayChannel {
-            mode: RelayMode::Remote,
-            relay_url: "http://127.0.0.1:9".into(),
-            channel_id: "bench".into(),
-            hook_url: Secret::new("http://127.0.0.1:9/h/bench"),
-            client_key: Secret::new("bench"),
-            keys: ChannelKeys::from_secret_bytes(keys.secret_bytes()),
-            port: None,
-        })
-        .expect("channel");
-    store.seed_submitted_for_bench(&account.id, TO, messages).expect("seed");
-    let evs = events(&keys, &account.id, messages);
+    let (store, account, keys) = support::bench_store(path, encrypted);
+    store.seed_submitted_for_bench(&account, TO, messages).expect("seed");
+    let evs = events(&keys, &account, messages);
     (store, keys, evs)
 }
 

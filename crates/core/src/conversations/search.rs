@@ -4,7 +4,8 @@
 //! Each whitespace-separated term must match. A term of three or more characters is looked up in
 //! the trigram index; a shorter one cannot be (a trigram has three) and is checked with LIKE on the
 //! rows the long terms found — or, when every term is short, on the newest [`SHORT_QUERY_SCAN`]
-//! messages only (the results say so): a scan of every message would hold the store for seconds. Matches are marked in Rust on the returned text, so no markup ever reaches a host.
+//! messages only (the results say so): a scan of every message would hold the store for seconds.
+//! Matches are marked in Rust on the returned text, so no markup ever reaches a host.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};

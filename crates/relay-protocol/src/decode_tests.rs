@@ -49,14 +49,20 @@ fn seal_raw(keys: &ChannelKeys, plain: &[u8]) -> Vec<u8> {
 #[test]
 fn random_bytes_never_panic_either_decoder() {
     let keys = ChannelKeys::generate();
+    let mut period = crate::PeriodSealer::new(&keys.public_key()).unwrap();
     let mut rng = Bytes(0x9e37_79b9_7f4a_7c15);
     for i in 0..20_000 {
         let bytes = rng.fill(i % 300);
         let _ = ServerFrame::decode(&bytes);
         let _ = ClientFrame::decode(&bytes);
         assert!(open(&keys, &bytes).is_err(), "random bytes opened as a sealed event");
-        // Authentic boxes with garbage inside: the plaintext decoder must refuse them too.
+        let mut with_magic = crate::MAGIC_V2.to_vec();
+        with_magic.extend_from_slice(&bytes);
+        assert!(open(&keys, &with_magic).is_err(), "random bytes after the v2 magic opened");
+        // Authentic boxes (both versions) with garbage inside: the plaintext decoder must refuse
+        // them too.
         let _ = open(&keys, &seal_raw(&keys, &bytes));
+        let _ = open(&keys, &period.seal_bytes(&bytes).unwrap());
     }
     for len in 0..=100 {
         assert!(open(&keys, &vec![0u8; len]).is_err(), "{len} zero bytes opened");
@@ -94,5 +100,7 @@ fn huge_length_prefixes_are_errors_not_allocations() {
     for plain in claims {
         let sealed = seal_raw(&keys, &plain);
         assert!(open(&keys, &sealed).is_err(), "{plain:?} decoded");
+        let sealed = crate::PeriodSealer::new(&keys.public_key()).unwrap().seal_bytes(&plain).unwrap();
+        assert!(open(&keys, &sealed).is_err(), "{plain:?} decoded from a v2 envelope");
     }
 }

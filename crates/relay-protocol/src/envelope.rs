@@ -138,38 +138,75 @@ const SMALL_ORDER: [[u8; PUBLIC_KEY_LEN]; 7] = {
 /// Refuses a key of small order (defense in depth: channel creation already ran the full
 /// [`check_public_key`]). This runs once per webhook, so it compares encodings, which costs
 /// nanoseconds, where the full check's curve arithmetic would add about a tenth to every seal.
+///
+/// This is the version 1 envelope, one sealed box per event, as relays before version 2 stored
+/// them. The relay now seals with a [`crate::PeriodSealer`]; this stays for reading old stores and
+/// for tests.
 pub fn seal(public_key: &[u8; PUBLIC_KEY_LEN], req: &CapturedRequest) -> Result<Vec<u8>, EnvelopeError> {
+    refuse_small_order(public_key)?;
+    let plain = postcard::to_stdvec(req)?;
+    PublicKey::from(*public_key).seal(&mut crypto_box::aead::OsRng, &plain).map_err(|_| EnvelopeError::Seal)
+}
+
+/// Refuses the small-order encodings: nanoseconds, for every seal and every period.
+pub(crate) fn refuse_small_order(public_key: &[u8; PUBLIC_KEY_LEN]) -> Result<(), EnvelopeError> {
     let mut masked = *public_key;
     masked[31] &= 0x7f;
     if SMALL_ORDER.contains(&masked) {
         return Err(EnvelopeError::WeakPublicKey);
     }
-    let plain = postcard::to_stdvec(req)?;
-    PublicKey::from(*public_key).seal(&mut crypto_box::aead::OsRng, &plain).map_err(|_| EnvelopeError::Seal)
+    Ok(())
 }
 
-/// Opens a sealed event with the channel's secret key. Safe on arbitrary bytes: an error, never a
-/// panic, and no allocation beyond the input's size plus serde's 1 MiB pre-allocation cap (see
-/// `decode_tests`).
+/// Opens a sealed event (version 2, or version 1 from an older relay) with the channel's secret
+/// key. Safe on arbitrary bytes: an error, never a panic, and no allocation beyond the input's
+/// size plus serde's 1 MiB pre-allocation cap (see `decode_tests`).
 pub fn open(keys: &ChannelKeys, sealed: &[u8]) -> Result<CapturedRequest, EnvelopeError> {
-    let plain = keys.secret.unseal(sealed).map_err(|_| EnvelopeError::Open)?;
+    let plain = match crate::period::split_v2(sealed)
+        .and_then(|(public, nonce, ciphertext)| crate::period::open_v2(&keys.period_box(&public), &nonce, ciphertext))
+    {
+        Some(plain) => plain,
+        // Not version 2, or a version 1 box whose random key happens to begin with the magic.
+        None => keys.secret.unseal(sealed).map_err(|_| EnvelopeError::Open)?,
+    };
     Ok(postcard::from_bytes(&plain)?)
 }
 
-/// A channel's key pair, held by the desktop only. The secret half zeroes itself on drop.
+/// A channel's key pair, held by the desktop only. The secret half zeroes itself on drop, and so
+/// does the cached period box.
 pub struct ChannelKeys {
     secret: SecretKey,
+    /// The box of the last version 2 period opened: a relay seals a whole period with one
+    /// ephemeral key, so consecutive events share it and one key agreement serves them all.
+    last_period: std::sync::Mutex<Option<([u8; PUBLIC_KEY_LEN], std::sync::Arc<crypto_box::SalsaBox>)>>,
 }
 
 impl ChannelKeys {
     /// A fresh key pair.
     pub fn generate() -> Self {
-        ChannelKeys { secret: SecretKey::generate(&mut crypto_box::aead::OsRng) }
+        Self::from_secret(SecretKey::generate(&mut crypto_box::aead::OsRng))
     }
 
     /// Restores a key pair from its 32 secret bytes.
     pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
-        ChannelKeys { secret: SecretKey::from(bytes) }
+        Self::from_secret(SecretKey::from(bytes))
+    }
+
+    fn from_secret(secret: SecretKey) -> Self {
+        ChannelKeys { secret, last_period: std::sync::Mutex::new(None) }
+    }
+
+    /// The box for a period's ephemeral public key: the cached one, or a new key agreement.
+    fn period_box(&self, ephemeral_public: &[u8; PUBLIC_KEY_LEN]) -> std::sync::Arc<crypto_box::SalsaBox> {
+        let mut last = self.last_period.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*last {
+            Some((public, cipher)) if public == ephemeral_public => cipher.clone(),
+            _ => {
+                let cipher = std::sync::Arc::new(crate::period::period_box(&self.secret, ephemeral_public));
+                *last = Some((*ephemeral_public, cipher.clone()));
+                cipher
+            }
+        }
     }
 
     /// The secret bytes, for the encrypted store only.

@@ -2,6 +2,9 @@
 //!
 //! Stream frames are WebSocket binary messages encoded with postcard. The relay sends every stored
 //! event after the client's cursor in `seq` order, then [`ServerFrame::CaughtUp`], then live events.
+//! A client that asks for stream version 2 (`?v=2`) gets [`ServerFrame::Head`] first, so it can
+//! show how much is waiting before the backlog arrives; a version 1 client never sees that frame
+//! (postcard has no room for variants a decoder does not know).
 //! The client acks cumulatively: `Ack { seq }` means every event up to `seq` is committed locally.
 //! Liveness is WebSocket ping/pong on both sides.
 
@@ -28,7 +31,17 @@ pub enum ServerFrame {
         /// The channel's latest seq when the backlog was read.
         head: u64,
     },
+    /// Stream version 2 only, the first frame: where the channel stands as the stream opens.
+    Head {
+        /// The channel's committed head.
+        head: u64,
+        /// How many stored events follow the client's cursor: the backlog about to be sent.
+        waiting: u64,
+    },
 }
+
+/// The stream version this crate speaks (the `v` query parameter of the stream URL).
+pub const STREAM_VERSION: u32 = 2;
 
 /// Desktop → relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +108,8 @@ mod tests {
     fn frames_round_trip_and_garbage_is_an_error() {
         let f = ServerFrame::Event(StoredEvent { seq: 7, sealed: vec![1, 2, 3] });
         assert_eq!(ServerFrame::decode(&f.encode()).unwrap(), f);
+        let h = ServerFrame::Head { head: u64::MAX, waiting: 3 };
+        assert_eq!(ServerFrame::decode(&h.encode()).unwrap(), h);
         let c = ClientFrame::Ack { seq: u64::MAX };
         assert_eq!(ClientFrame::decode(&c.encode()).unwrap(), c);
         assert!(ServerFrame::decode(&[0xff, 0xff]).is_err());

@@ -8,6 +8,7 @@
 
 mod envelope;
 mod frames;
+mod period;
 
 #[cfg(test)]
 mod decode_tests;
@@ -15,9 +16,10 @@ mod decode_tests;
 pub use envelope::{
     check_public_key, open, parse_public_key, seal, CapturedRequest, ChannelKeys, EnvelopeError, Header, PUBLIC_KEY_LEN,
 };
-pub use frames::{ClientFrame, CreateChannel, CreatedChannel, FrameError, ServerFrame, StoredEvent};
+pub use frames::{ClientFrame, CreateChannel, CreatedChannel, FrameError, ServerFrame, StoredEvent, STREAM_VERSION};
+pub use period::{PeriodSealer, MAGIC_V2, OVERHEAD_V2, PERIOD, PERIOD_EVENTS};
 
-/// The WebSocket path the desktop streams from (`?cursor=N`, `Authorization: Bearer <client key>`).
+/// The WebSocket path the desktop streams from (`?cursor=N&v=2`, `Authorization: Bearer <client key>`).
 pub const STREAM_PATH: &str = "/v1/stream";
 /// Hook URLs are `/h/<hook token>` followed by any path the provider appends.
 pub const HOOK_PREFIX: &str = "/h/";

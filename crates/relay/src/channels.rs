@@ -64,16 +64,23 @@ pub async fn stats<S: EventStore>(
     State(state): State<Arc<RelayState<S>>>,
     headers: HeaderMap,
 ) -> Result<Json<ChannelStats>, RelayError> {
-    let channel = authenticate(&state, &headers)?;
+    let channel = authenticate(&state, &headers).await?;
     state.store.stats(&channel.id).await.map(Json).map_err(|_| RelayError::Unavailable)
 }
 
 /// The channel a client key belongs to, or 401.
-pub(crate) fn authenticate<S: EventStore>(
+pub(crate) async fn authenticate<S: EventStore>(
     state: &RelayState<S>,
     headers: &HeaderMap,
 ) -> Result<crate::store::Channel, RelayError> {
-    bearer(headers)
-        .and_then(|key| state.store.channel_by_client(&tokens::hash(key)))
-        .ok_or(RelayError::Unauthorized("unknown or missing client key"))
+    let unknown = RelayError::Unauthorized("unknown or missing client key");
+    let Some(key) = bearer(headers) else { return Err(unknown) };
+    match state.store.channel_by_client(&tokens::hash(key)).await {
+        Ok(Some(channel)) => Ok(channel),
+        Ok(None) => Err(unknown),
+        Err(e) => {
+            tracing::error!("could not look up a client key: {e}");
+            Err(RelayError::Unavailable)
+        }
+    }
 }

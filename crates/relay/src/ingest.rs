@@ -1,4 +1,5 @@
-//! `POST /h/<hook token>[/<anything>][?<query>]`: capture, seal, commit, then answer.
+//! `POST /h/<hook token>[/<anything>][?<query>]`: capture, seal (with the channel's current
+//! period key, [`crate::sealing`]), commit, then answer.
 //!
 //! Everything after the token is recorded byte for byte from the request target, still
 //! percent-encoded (`/` when nothing follows). The token is read from the same raw target and
@@ -19,7 +20,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::{Extension, Json};
-use wadesk_relay_protocol::{seal, CapturedRequest, Header, HOOK_PREFIX};
+use wadesk_relay_protocol::{CapturedRequest, Header, HOOK_PREFIX};
 
 use crate::error::RelayError;
 use crate::store::EventStore;
@@ -38,7 +39,15 @@ pub async fn hook<S: EventStore>(
     let received_at_ms = now_ms();
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let (token, rest) = split_hook_target(target).ok_or(RelayError::UnknownHook)?;
-    let channel = state.store.channel_by_hook(&tokens::hash(&token)).ok_or(RelayError::UnknownHook)?;
+    let channel = state
+        .store
+        .channel_by_hook(&tokens::hash(&token))
+        .await
+        .map_err(|e| {
+            tracing::error!("could not look up a hook: {e}");
+            RelayError::Unavailable
+        })?
+        .ok_or(RelayError::UnknownHook)?;
     if state.limiter.check_key(&channel.id).is_err() {
         return Err(RelayError::RateLimited);
     }
@@ -50,7 +59,7 @@ pub async fn hook<S: EventStore>(
         body: body.to_vec(),
         received_at_ms,
     };
-    let sealed = seal(&channel.public_key, &captured).map_err(|e| {
+    let sealed = state.sealers.seal(&channel, &captured).map_err(|e| {
         // Only a channel created before keys were checked can get here (a low-order key): its
         // events could be read by anyone, so none is stored. The operator must recreate it.
         tracing::error!(channel = %channel.id, "refusing to store a webhook: {e}");

@@ -20,6 +20,7 @@ mod embed;
 mod error;
 mod identity;
 mod ingest;
+mod sealing;
 mod serve;
 pub mod sqlite_store;
 pub mod store;
@@ -40,7 +41,7 @@ pub use config::{Config, ConfigError};
 pub use error::RelayError;
 pub use serve::serve;
 pub use sqlite_store::SqliteStore;
-pub use store::{ChannelStats, EventStore};
+pub use store::{ChannelInfo, ChannelStats, EventStore};
 use wadesk_relay_protocol::{CHANNELS_PATH, STREAM_PATH};
 
 /// What `/healthz` answers.
@@ -59,6 +60,8 @@ pub struct RelayState<S> {
     limiter: DefaultKeyedRateLimiter<String>,
     /// Only when embedded in a desktop: answers `/_wadesk/identity` (see `identity.rs`).
     loopback_identity: Option<wadesk_loopback_identity::Responder>,
+    /// Each channel's current sealing period.
+    sealers: sealing::Sealers,
 }
 
 impl<S> std::fmt::Debug for RelayState<S> {
@@ -94,7 +97,7 @@ impl<S: EventStore> RelayState<S> {
         let rate = NonZeroU32::new(config.rate_per_sec).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        Ok(Arc::new(RelayState { store, config, limiter, loopback_identity }))
+        Ok(Arc::new(RelayState { store, config, limiter, loopback_identity, sealers: sealing::Sealers::default() }))
     }
 
     /// The store.

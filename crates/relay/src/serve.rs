@@ -40,6 +40,7 @@ pub async fn serve<S: EventStore>(
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(state.config.max_connections.max(1)));
     let header_timeout = state.config.header_timeout;
+    let sweeper = tokio::spawn(sweep_periods(state.clone()));
     let app = router(state);
     let (stopping, stop_rx) = watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
@@ -54,12 +55,22 @@ pub async fn serve<S: EventStore>(
         connections.spawn(run_connection(held, app.clone(), header_timeout, stop_rx.clone()));
     }
     drop(listener);
+    sweeper.abort();
     let _ = stopping.send(true);
     let drained = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} });
     if drained.await.is_err() {
         tracing::warn!("some connections were still open after 10 s and were dropped");
     }
     Ok(())
+}
+
+/// Drops ended sealing periods every few seconds, so no period key outlives its period by much.
+async fn sweep_periods<S: EventStore>(state: Arc<RelayState<S>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        state.sealers.sweep();
+    }
 }
 
 /// Waits for a free slot, then for a connection.

@@ -26,7 +26,12 @@
 //!   an ack of the head.
 //! - Seqs are not consecutive from 1, so [`ChannelStats::backlog`] counts stored events above the
 //!   acked seq; it is never computed from the difference of two seqs.
-//! - `subscribe`'s receiver holds the committed head and changes whenever it moves.
+//! - `subscribe`'s receiver holds the committed head and changes whenever it moves — including
+//!   heads moved by other relay instances sharing the store. It is closed (`changed()` fails) when
+//!   the channel is revoked or its client key rotated, which ends the streams that hold it.
+//! - **Acks may become durable a moment later** (about 100 ms): a crash can lose the last acks,
+//!   which only re-sends events the desktop skips by its cursor. `stats` already counts them.
+//! - Revoking a channel deletes it and its events; nothing of it is found afterwards.
 
 use std::future::Future;
 
@@ -78,6 +83,25 @@ pub struct ChannelStats {
     pub last_event_ms: i64,
 }
 
+/// A channel as the operator lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChannelInfo {
+    /// Channel id.
+    pub id: String,
+    /// Operator's label.
+    pub label: String,
+    /// Creation time, ms since the epoch.
+    pub created_at_ms: i64,
+    /// Latest stored seq.
+    pub head: u64,
+    /// Highest acked seq.
+    pub acked: u64,
+    /// Events stored above the acked seq.
+    pub backlog: u64,
+    /// Bytes of sealed payload stored for the channel.
+    pub stored_bytes: u64,
+}
+
 /// A storage failure. Handlers answer 5xx so the provider retries.
 #[derive(Debug, thiserror::Error)]
 #[error("relay store: {0}")]
@@ -94,9 +118,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// Creates a channel.
     fn create_channel(&self, c: NewChannel) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The channel whose hook token hashes to `hook_hash`.
-    fn channel_by_hook(&self, hook_hash: &[u8; 32]) -> Option<Channel>;
+    fn channel_by_hook(&self, hook_hash: &[u8; 32])
+        -> impl Future<Output = Result<Option<Channel>, StoreError>> + Send;
     /// The channel whose client key hashes to `client_hash`.
-    fn channel_by_client(&self, client_hash: &[u8; 32]) -> Option<Channel>;
+    fn channel_by_client(
+        &self,
+        client_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<Channel>, StoreError>> + Send;
     /// Durably appends a sealed event; resolves to its seq once committed.
     fn append(
         &self,
@@ -112,14 +140,27 @@ pub trait EventStore: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(u64, Vec<u8>)>, StoreError>> + Send;
+    /// How many events are stored with seq > `after` (what a stream resuming there will send).
+    fn count_after(&self, channel_id: &str, after: u64) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Records that the desktop committed everything up to `seq`, clamped to the head; never moves
-    /// the acked seq back.
+    /// the acked seq back. Resolves once recorded, not necessarily committed (see the module docs).
     fn ack(&self, channel_id: &str, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes acked events received before `older_than_ms`; returns how many.
     fn purge_acked(&self, older_than_ms: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Counters for one channel.
     fn stats(&self, channel_id: &str) -> impl Future<Output = Result<ChannelStats, StoreError>> + Send;
+    /// Every channel, oldest first, with its counters.
+    fn channels(&self) -> impl Future<Output = Result<Vec<ChannelInfo>, StoreError>> + Send;
+    /// Deletes a channel and its events; `false` if there was no such channel.
+    fn revoke_channel(&self, channel_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Replaces a channel's client key (by its hash); `false` if there was no such channel. Streams
+    /// opened with the old key end.
+    fn rotate_client_key(
+        &self,
+        channel_id: &str,
+        client_hash: [u8; 32],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// A receiver holding the channel's committed head, changed whenever it moves (for cursor
-    /// checks and live streaming).
+    /// checks and live streaming), closed when the channel is revoked or its key rotated.
     fn subscribe(&self, channel_id: &str) -> tokio::sync::watch::Receiver<u64>;
 }

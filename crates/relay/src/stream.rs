@@ -1,6 +1,8 @@
-//! `GET /v1/stream?cursor=N` (WebSocket, client key): the backlog after the cursor, then live events.
+//! `GET /v1/stream?cursor=N[&v=2]` (WebSocket, client key): the backlog after the cursor, then live
+//! events.
 //!
-//! Events go out in seq order; `CaughtUp { head }` marks the end of the backlog and carries the
+//! With `v=2` the first frame is `Head { head, waiting }`: the committed head and how many events
+//! the backlog holds, so the desktop shows what is waiting before it arrives. Events go out in seq order; `CaughtUp { head }` marks the end of the backlog and carries the
 //! channel's real head (never the client's cursor). The client acks cumulatively after committing.
 //! The relay pings every `heartbeat` and drops a client it has not heard from (any frame, pongs
 //! included) for `dead_after`; the client does the same on its side.
@@ -34,6 +36,13 @@ pub struct StreamQuery {
     /// The highest seq the client has committed (0 for none).
     #[serde(default)]
     cursor: u64,
+    /// The stream version the client speaks (1 when absent).
+    #[serde(default = "version_1")]
+    v: u32,
+}
+
+fn version_1() -> u32 {
+    1
 }
 
 /// Authenticates, then upgrades to the event stream.
@@ -43,17 +52,23 @@ pub async fn handler<S: EventStore>(
     query: Result<Query<StreamQuery>, QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, RelayError> {
-    let channel = authenticate(&state, &headers)?;
+    let channel = authenticate(&state, &headers).await?;
     let ws = ws.map_err(|e| RelayError::BadRequest(format!("not a WebSocket upgrade: {}", e.body_text())))?;
-    let Query(q) =
-        query.map_err(|_| RelayError::BadRequest("cursor: expected a whole number from 0 to 2^64-1".into()))?;
+    let Query(q) = query.map_err(|_| {
+        RelayError::BadRequest("cursor: expected a whole number from 0 to 2^64-1; v: a stream version".into())
+    })?;
     // Subscribed before the check, so no commit falls between the head checked and the backlog read.
     let head = state.store.subscribe(&channel.id);
+    // Checked again once subscribed: a key revoked or rotated in between closed the watcher this
+    // stream would otherwise hold open.
+    if authenticate(&state, &headers).await?.id != channel.id {
+        return Err(RelayError::Unauthorized("unknown or missing client key"));
+    }
     let watched = *head.borrow();
     check_cursor(&state, &channel, q.cursor, watched).await?;
     Ok(ws.on_upgrade(move |socket| async move {
         let id = channel.id.clone();
-        match run(state, channel, q.cursor, head, socket).await {
+        match run(state, channel, q, head, socket).await {
             Ok(()) => tracing::debug!(channel = %id, "stream closed"),
             Err(e) => tracing::info!(channel = %id, "stream ended: {e}"),
         }
@@ -83,11 +98,17 @@ async fn check_cursor<S: EventStore>(
 async fn run<S: EventStore>(
     state: Arc<RelayState<S>>,
     channel: Channel,
-    cursor: u64,
+    query: StreamQuery,
     mut head: tokio::sync::watch::Receiver<u64>,
     mut socket: WebSocket,
 ) -> Result<(), String> {
+    let cursor = query.cursor;
     let committed = *head.borrow_and_update();
+    if query.v >= 2 {
+        let waiting = state.store.count_after(&channel.id, cursor).await.map_err(|e| e.to_string())?;
+        let frame = ServerFrame::Head { head: committed, waiting };
+        socket.send(Message::Binary(frame.encode().into())).await.map_err(|e| e.to_string())?;
+    }
     let last = send_after(&state, &channel, cursor, &mut socket).await?;
     // Everything up to `committed` (and perhaps beyond) was read. Below the cursor (after a
     // restore) the real head is reported, so the client learns where the relay stands.

@@ -89,6 +89,8 @@ impl Stream {
             match self.next_frame() {
                 ServerFrame::Event(e) => events.push(e),
                 ServerFrame::CaughtUp { head } => return (events, head),
+                // Only sent to `v=2` clients, which this one is not.
+                other @ ServerFrame::Head { .. } => panic!("a version 1 stream got {other:?}"),
             }
         }
     }

@@ -27,12 +27,7 @@ pub async fn create<S: EventStore>(
     headers: HeaderMap,
     body: Result<Json<CreateChannel>, JsonRejection>,
 ) -> Result<Json<CreatedChannel>, RelayError> {
-    let Some(admin) = state.config.admin_token.as_deref() else {
-        return Err(RelayError::AdminDisabled);
-    };
-    if !bearer(&headers).is_some_and(|t| tokens::equal(t, admin)) {
-        return Err(RelayError::Unauthorized("a valid admin token is required to create channels"));
-    }
+    crate::admin::require_admin(&state, &headers)?;
     let Json(req) = body.map_err(|e| RelayError::BadRequest(format!("invalid body: {}", e.body_text())))?;
     let public_key = parse_public_key(&req.public_key).map_err(|e| RelayError::BadRequest(e.to_string()))?;
     if req.label.chars().count() > 200 || req.label.chars().any(char::is_control) {

@@ -24,9 +24,12 @@ pub enum RelayError {
     /// Missing or wrong client key / admin token.
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// Channel creation is disabled (no admin token configured).
-    #[error("channel creation is disabled on this relay: no admin token is configured")]
+    /// Administration (channels, metrics) is disabled: no admin token is configured.
+    #[error("administration is disabled on this relay: no admin token is configured, so channels cannot be created or managed")]
     AdminDisabled,
+    /// An admin call named a channel that does not exist.
+    #[error("no channel {0} on this relay")]
+    NoChannel(String),
     /// Bad request body or query.
     #[error("{0}")]
     BadRequest(String),
@@ -70,6 +73,7 @@ impl IntoResponse for RelayError {
             RelayError::NoRoute => StatusCode::NOT_FOUND,
             RelayError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             RelayError::AdminDisabled => StatusCode::FORBIDDEN,
+            RelayError::NoChannel(_) => StatusCode::NOT_FOUND,
             RelayError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RelayError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -37,6 +37,8 @@ pub async fn hook<S: EventStore>(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, RelayError> {
     let received_at_ms = now_ms();
+    // Until the append is queued: the store's group commit may wait a moment for it.
+    let incoming = state.store.incoming();
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let (token, rest) = split_hook_target(target).ok_or(RelayError::UnknownHook)?;
     let channel = state
@@ -65,6 +67,7 @@ pub async fn hook<S: EventStore>(
         tracing::error!(channel = %channel.id, "refusing to store a webhook: {e}");
         RelayError::Unavailable
     })?;
+    drop(incoming);
     let seq = state.store.append(&channel.id, received_at_ms, sealed).await.map_err(|e| {
         tracing::error!(channel = %channel.id, "could not commit a webhook: {e}");
         RelayError::Unavailable

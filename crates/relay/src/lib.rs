@@ -13,6 +13,7 @@
 //! it builds and runs on a bare server. The desktop embeds the same router on loopback.
 #![deny(missing_docs)]
 
+pub mod admin;
 mod body;
 mod channels;
 pub mod config;
@@ -116,7 +117,9 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         .route("/embed/registration", get(embed::html))
         .route("/embed/registration.js", get(embed::script))
         .route("/embed/registration.css", get(embed::style))
-        .route(CHANNELS_PATH, post(channels::create::<S>))
+        .route(CHANNELS_PATH, post(channels::create::<S>).get(admin::list::<S>))
+        .route("/v1/channels/{id}", axum::routing::delete(admin::revoke::<S>))
+        .route("/v1/channels/{id}/client-key", post(admin::rotate_client_key::<S>))
         .route("/v1/channel", get(channels::stats::<S>))
         .route(STREAM_PATH, get(stream::handler::<S>))
         // One catch-all for the whole hook namespace: the handler splits the token from the rest

@@ -98,8 +98,8 @@ pub struct ChannelInfo {
     pub acked: u64,
     /// Events stored above the acked seq.
     pub backlog: u64,
-    /// Bytes of sealed payload stored for the channel.
-    pub stored_bytes: u64,
+    /// Events stored for the channel (the backlog and the acked ones still within retention).
+    pub stored: u64,
 }
 
 /// A storage failure. Handlers answer 5xx so the provider retries.
@@ -113,8 +113,33 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// A webhook on its way to [`EventStore::append`], counted while it is held: a group-committing
+/// store can wait a moment for announced appends instead of syncing without them.
+#[derive(Debug, Default)]
+pub struct Incoming(Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>);
+
+impl Incoming {
+    /// Counts one arrival on `counter` until dropped.
+    pub fn on(counter: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Incoming(Some(counter.clone()))
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some(counter) = &self.0 {
+            counter.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+}
+
 /// Durable event storage. See the module docs for the contract.
 pub trait EventStore: Send + Sync + 'static {
+    /// Announces a webhook that will reach [`EventStore::append`] soon (held until then).
+    fn incoming(&self) -> Incoming {
+        Incoming::default()
+    }
     /// Creates a channel.
     fn create_channel(&self, c: NewChannel) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The channel whose hook token hashes to `hook_hash`.

@@ -24,6 +24,11 @@ use tokio::sync::{oneshot, watch};
 use crate::store::{Channel, ChannelInfo, ChannelStats, EventStore, NewChannel, StoreError};
 use writer::{Op, Reply, SeqState, Shared};
 
+/// A channel's head in SQL, for a row `c` of `channels`. The writer does not rewrite the channel's
+/// row at every commit (a page more in each commit's WAL sync): the head is the highest stored seq,
+/// and `head_seq` keeps it across purges and revocations, which write it before they delete.
+const HEAD: &str = "max(c.head_seq, coalesce((SELECT max(e.seq) FROM events e WHERE e.chan = c.no), 0))";
+
 /// The largest seq an SQL integer (and the desktop's cursor column) holds.
 const MAX_SEQ: u64 = i64::MAX as u64;
 
@@ -85,15 +90,20 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// The channels of a file as the store starts with them.
+struct Loaded {
+    cache: ChannelCache,
+    seqs: HashMap<String, SeqState>,
+    watchers: HashMap<String, watch::Sender<u64>>,
+}
+
 /// Every channel in the file, for the cache and the writer.
-fn load_channels(
-    conn: &Connection,
-    floor: u64,
-) -> Result<(ChannelCache, HashMap<String, SeqState>, HashMap<String, watch::Sender<u64>>), StoreError> {
+fn load_channels(conn: &Connection, floor: u64) -> Result<Loaded, StoreError> {
     let mut cache = ChannelCache::default();
     let mut seqs = HashMap::new();
     let mut watchers = HashMap::new();
-    let mut stmt = conn.prepare("SELECT no, id, public_key, hook_hash, client_hash, head_seq FROM channels")?;
+    let mut stmt =
+        conn.prepare(&format!("SELECT no, id, public_key, hook_hash, client_hash, {HEAD} FROM channels c"))?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -121,7 +131,7 @@ fn load_channels(
         seqs.insert(id.clone(), SeqState { no, head, next });
         watchers.insert(id, watch::channel(head).0);
     }
-    Ok((cache, seqs, watchers))
+    Ok(Loaded { cache, seqs, watchers })
 }
 
 impl SqliteStore {
@@ -131,8 +141,8 @@ impl SqliteStore {
         let path = data_dir.join("relay.db");
         let mut conn = open(&path)?;
         schema::migrate(&mut conn)?;
-        let (cache, seqs, watchers) = load_channels(&conn, now_micros())?;
-        let shared = Arc::new(Shared { acks: Mutex::default(), heads: Mutex::new(watchers) });
+        let Loaded { cache, seqs, watchers } = load_channels(&conn, now_micros())?;
+        let shared = Arc::new(Shared { acks: Mutex::default(), heads: Mutex::new(watchers), arriving: Arc::default() });
         let (tx, rx) = mpsc::channel();
         let for_writer = shared.clone();
         std::thread::Builder::new()
@@ -186,6 +196,10 @@ impl SqliteStore {
 }
 
 impl EventStore for SqliteStore {
+    fn incoming(&self) -> crate::store::Incoming {
+        crate::store::Incoming::on(&self.shared.arriving)
+    }
+
     async fn create_channel(&self, c: NewChannel) -> Result<(), StoreError> {
         let ch = Channel { id: c.id.clone(), public_key: c.public_key, seq_floor: 0 };
         let (hook, client) = (c.hook_hash, c.client_hash);
@@ -266,7 +280,7 @@ impl EventStore for SqliteStore {
         self.read(move |conn| {
             // The backlog is counted: seqs jump at each start, so head - acked is no count.
             let (no, head, stored_acked): (i64, u64, u64) = conn
-                .query_row("SELECT no, head_seq, acked_seq FROM channels WHERE id = ?1", [&channel], |r| {
+                .query_row(&format!("SELECT no, {HEAD}, acked_seq FROM channels c WHERE id = ?1"), [&channel], |r| {
                     Ok((r.get(0)?, row_u64(r, 1)?, row_u64(r, 2)?))
                 })
                 .optional()?
@@ -291,12 +305,12 @@ impl EventStore for SqliteStore {
     async fn channels(&self) -> Result<Vec<ChannelInfo>, StoreError> {
         let pending = self.shared.acks.lock().map(|a| a.clone()).unwrap_or_default();
         self.read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT c.id, c.label, c.created_at, c.head_seq, c.acked_seq,
+            let mut stmt = conn.prepare(&format!(
+                "SELECT c.id, c.label, c.created_at, {HEAD}, c.acked_seq,
                         (SELECT count(*) FROM events e WHERE e.chan = c.no AND e.seq > c.acked_seq),
-                        (SELECT coalesce(sum(length(e.sealed)), 0) FROM events e WHERE e.chan = c.no)
-                 FROM channels c ORDER BY c.no",
-            )?;
+                        (SELECT count(*) FROM events e WHERE e.chan = c.no)
+                 FROM channels c ORDER BY c.no"
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok(ChannelInfo {
                     id: r.get(0)?,
@@ -305,7 +319,7 @@ impl EventStore for SqliteStore {
                     head: row_u64(r, 3)?,
                     acked: row_u64(r, 4)?,
                     backlog: row_u64(r, 5)?,
-                    stored_bytes: row_u64(r, 6)?,
+                    stored: row_u64(r, 6)?,
                 })
             })?;
             let mut list = rows.collect::<rusqlite::Result<Vec<_>>>()?;

@@ -90,7 +90,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         // Only takes effect before the first table exists.
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
     }
-    let rewrote = version >= 1 && version < CURRENT;
+    let rewrote = (1..CURRENT).contains(&version);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -12,6 +12,8 @@
 //! integer.
 
 mod schema;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::collections::HashMap;
@@ -323,11 +325,15 @@ impl EventStore for SqliteStore {
                 })
             })?;
             let mut list = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-            // A pending ack is newer than the row; the backlog above it is recounted only in
-            // `stats`, which is per channel.
+            // A pending ack is newer than the row: the backlog above it is counted again.
             for c in &mut list {
-                if let Some(seq) = pending.get(&c.id) {
-                    c.acked = c.acked.max(*seq).min(c.head);
+                if let Some(seq) = pending.get(&c.id).filter(|seq| **seq > c.acked) {
+                    c.acked = (*seq).min(c.head);
+                    c.backlog = conn.query_row(
+                        "SELECT count(*) FROM channels c JOIN events e ON e.chan = c.no WHERE c.id = ?1 AND e.seq > ?2",
+                        params![c.id, sql_seq(c.acked)],
+                        |r| row_u64(r, 0),
+                    )?;
                 }
             }
             Ok(list)

@@ -1,9 +1,9 @@
 //! `relay.db`'s schema, as numbered migrations counted in `PRAGMA user_version`.
 //!
 //! Relays before version 2 never set `user_version`: a file at 0 that has a `channels` table is
-//! their layout (migration 1), and migration 2 rewrites it. A new file is created with
-//! `auto_vacuum = INCREMENTAL`, so pages freed by retention and revocation can be handed back to
-//! the file system ([`super::writer`]); a migrated file is vacuumed once to get the same.
+//! their layout (migration 1), and migration 2 rewrites it. Every file is switched to
+//! `auto_vacuum = INCREMENTAL` once, so pages freed by retention and revocation can be handed back
+//! to the file system ([`super::writer`]).
 
 use rusqlite::Connection;
 
@@ -70,6 +70,10 @@ CREATE UNIQUE INDEX events_position ON events (chan, seq);
 
 const MIGRATIONS: [&str; 2] = [V1, V2];
 
+/// The first relays' layout, for the upgrade test.
+#[cfg(test)]
+pub(super) const V1_FOR_TESTS: &str = V1;
+
 /// The schema version this relay writes.
 pub(super) const CURRENT: u32 = MIGRATIONS.len() as u32;
 
@@ -86,11 +90,6 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if version == 0 && has_channels {
         version = 1; // a relay from before numbered migrations
     }
-    if version == 0 {
-        // Only takes effect before the first table exists.
-        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
-    }
-    let rewrote = (1..CURRENT).contains(&version);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
@@ -98,10 +97,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     let auto_vacuum: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
-    if rewrote && auto_vacuum != 2 {
-        // An old file: switch it to incremental vacuum (only VACUUM can) and drop the pages the
-        // rewrite freed. Needs free disk as large as the file, once.
-        tracing::info!("relay.db: upgraded to schema {CURRENT}; vacuuming it once");
+    if auto_vacuum != 2 {
+        // A new file (the WAL switch comes first, after which only VACUUM can set this) or one
+        // upgraded from schema 1, where it also drops the pages the rewrite freed. Instant on a
+        // new file; on an old one it needs free disk as large as the file, once.
+        tracing::info!("relay.db: switching to incremental auto-vacuum (VACUUM, once)");
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
     }
     Ok(())

@@ -113,11 +113,12 @@ pub(super) fn writer_loop(
         match apply_batch(&mut conn, &mut seqs, &batch, &acks) {
             Ok((results, freed)) => {
                 announce(&shared, &before, &seqs);
+                if freed {
+                    // Before the answers, so a purge or revocation is answered once the space is back.
+                    return_free_pages(&conn);
+                }
                 for (op, result) in batch.into_iter().zip(results) {
                     reply(op, result);
-                }
-                if freed {
-                    return_free_pages(&conn);
                 }
             }
             Err(e) => {
@@ -347,7 +348,13 @@ fn return_free_pages(conn: &Connection) {
     let Ok((free, pages)) = counts else { return };
     let excess = free - pages / FREE_SLACK_DIVISOR;
     if excess > 0 {
-        if let Err(e) = conn.execute_batch(&format!("PRAGMA incremental_vacuum({excess});")) {
+        // Each step of the pragma frees one page, so it is stepped to the end.
+        let vacuumed = conn.prepare(&format!("PRAGMA incremental_vacuum({excess})")).and_then(|mut stmt| {
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {}
+            Ok(())
+        });
+        if let Err(e) = vacuumed {
             tracing::warn!("could not return free pages: {e}");
         }
     }

@@ -15,6 +15,7 @@ use wadesk_relay_protocol::{open, ChannelKeys, ClientFrame, CreatedChannel, Serv
 
 use super::*;
 
+mod admin;
 mod auth;
 mod connections;
 mod embed;

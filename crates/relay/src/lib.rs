@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod admin_cli;
+pub mod admin_client;
 mod body;
 mod channels;
 pub mod config;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use wadesk_relay::admin_cli::ChannelsCommand;
 use wadesk_relay::{Config, RelayState, SqliteStore};
 
 /// See Cargo.toml: glibc's allocator was a fifth of the relay's CPU per webhook.
@@ -21,12 +22,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
+    /// Without a command, the relay serves.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// TOML file with any of: body_limit (bytes), retention (s), rate_per_sec, burst, admin_token, heartbeat (s),
     /// dead_after (s), header_timeout (s), body_timeout (s), max_connections.
-    #[arg(long, env = "WADESK_RELAY_CONFIG")]
+    #[arg(long, env = "WADESK_RELAY_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Address to listen on. Put it behind a TLS reverse proxy when it faces the internet.
-    #[arg(long, env = "WADESK_RELAY_LISTEN", default_value = "127.0.0.1:8787")]
+    #[arg(long, env = "WADESK_RELAY_LISTEN", default_value = "127.0.0.1:8787", global = true)]
     listen: std::net::SocketAddr,
     /// Where relay.db lives.
     #[arg(long, env = "WADESK_RELAY_DATA_DIR", default_value = "./relay-data")]
@@ -44,8 +48,61 @@ struct Args {
     #[arg(long, env = "WADESK_RELAY_BURST")]
     burst: Option<u32>,
     /// File holding the admin token for channel creation (or set WADESK_RELAY_ADMIN_TOKEN).
-    #[arg(long, env = "WADESK_RELAY_ADMIN_TOKEN_FILE")]
+    #[arg(long, env = "WADESK_RELAY_ADMIN_TOKEN_FILE", global = true)]
     admin_token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the channels of a running relay. The admin token comes from this relay's
+    /// configuration (--admin-token-file, WADESK_RELAY_ADMIN_TOKEN or the config file), never
+    /// from an argument.
+    Channels {
+        #[command(subcommand)]
+        action: ChannelsCommand,
+        /// The relay's URL (default: http:// and --listen, a wildcard address read as loopback).
+        #[arg(long, env = "WADESK_RELAY_URL", global = true)]
+        url: Option<String>,
+        /// Print JSON (errors as {"code","message"} on stderr).
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+/// Runs `wadesk-relay channels …`; returns the exit code.
+async fn channels(args: &Args, action: ChannelsCommand, url: Option<String>, json: bool) -> i32 {
+    let fail = |code: &str, message: String, exit: i32| {
+        if json {
+            eprintln!("{}", serde_json::json!({ "code": code, "message": message }));
+        } else {
+            eprintln!("error: {message}");
+        }
+        exit
+    };
+    let config = match load_config(args) {
+        Ok(c) => c,
+        Err(e) => return fail("invalid_input", format!("{e:#}"), 2),
+    };
+    let Some(token) = config.admin_token else {
+        return fail(
+            "invalid_input",
+            "no admin token in this relay's configuration: give --admin-token-file, WADESK_RELAY_ADMIN_TOKEN or \
+             admin_token in the config file"
+                .into(),
+            2,
+        );
+    };
+    let url = url.unwrap_or_else(|| {
+        let mut addr = args.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    });
+    match wadesk_relay::admin_client::AdminClient::new(&url, &token) {
+        Ok(client) => wadesk_relay::admin_cli::run(&client, action, json).await,
+        Err(e) => fail(e.code(), e.to_string(), e.exit_code()),
+    }
 }
 
 /// The file's settings, then flags and environment over them, validated as a whole.
@@ -81,10 +138,14 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let mut args = Args::parse();
+    // Before logging starts: the operator's commands print only their own output.
+    if let Some(Command::Channels { action, url, json }) = args.command.take() {
+        std::process::exit(channels(&args, action, url, json).await);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let args = Args::parse();
     // Go as far as the hard limit allows before the default connection cap is derived from the
     // soft one: a public relay needs more than the usual 1024 descriptors.
     #[cfg(unix)]

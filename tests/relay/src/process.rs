@@ -31,6 +31,7 @@ const RELAY_ENV: &[&str] = &[
     "WADESK_RELAY_BURST",
     "WADESK_RELAY_ADMIN_TOKEN_FILE",
     "WADESK_RELAY_ADMIN_TOKEN",
+    "WADESK_RELAY_URL",
 ];
 
 /// The database files of a relay's data dir.

@@ -9,6 +9,7 @@
 
 mod backlog;
 mod byte_exact;
+mod channels_cli;
 mod config;
 mod desktop_crash;
 mod durability;

@@ -68,10 +68,12 @@ pub async fn hook<S: EventStore>(
         RelayError::Unavailable
     })?;
     drop(incoming);
+    let (body_len, appending) = (captured.body.len(), std::time::Instant::now());
     let seq = state.store.append(&channel.id, received_at_ms, sealed).await.map_err(|e| {
         tracing::error!(channel = %channel.id, "could not commit a webhook: {e}");
         RelayError::Unavailable
     })?;
+    state.metrics.committed(body_len, appending.elapsed());
     Ok(Json(serde_json::json!({ "status": "ok", "seq": seq })))
 }
 

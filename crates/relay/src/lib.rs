@@ -23,6 +23,7 @@ mod embed;
 mod error;
 mod identity;
 mod ingest;
+mod metrics;
 mod sealing;
 mod serve;
 pub mod sqlite_store;
@@ -65,6 +66,8 @@ pub struct RelayState<S> {
     loopback_identity: Option<wadesk_loopback_identity::Responder>,
     /// Each channel's current sealing period.
     sealers: sealing::Sealers,
+    /// What `/metrics` reports.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl<S> std::fmt::Debug for RelayState<S> {
@@ -100,7 +103,14 @@ impl<S: EventStore> RelayState<S> {
         let rate = NonZeroU32::new(config.rate_per_sec).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        Ok(Arc::new(RelayState { store, config, limiter, loopback_identity, sealers: sealing::Sealers::default() }))
+        Ok(Arc::new(RelayState {
+            store,
+            config,
+            limiter,
+            loopback_identity,
+            sealers: sealing::Sealers::default(),
+            metrics: Arc::default(),
+        }))
     }
 
     /// The store.
@@ -114,6 +124,7 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
     let body_limit = state.config.body_limit;
     let body_bounds = body::BodyBounds { limit: body_limit, timeout: state.config.body_timeout };
     Router::new()
+        .route("/metrics", get(metrics::scrape::<S>))
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
         .route(wadesk_loopback_identity::PATH, get(identity::answer::<S>))
         .route("/embed/registration", get(embed::html))
@@ -132,8 +143,9 @@ pub fn router<S: EventStore>(state: Arc<RelayState<S>>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(body_bounds, body::buffer))
         .fallback(error::fallback)
-        // Outermost, so it sees every answer: rejections, 405s and the fallback included.
+        // Outermost, so they see every answer: rejections, 405s and the fallback included.
         .layer(axum::middleware::map_response(error::shape_rejections))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_webhooks::<S>))
         .with_state(state)
 }
 
@@ -146,8 +158,11 @@ pub async fn purge_loop<S: EventStore>(state: Arc<RelayState<S>>, every: std::ti
         let retention = i64::try_from(state.config.retention.as_millis()).unwrap_or(i64::MAX);
         let cutoff = now_ms().saturating_sub(retention);
         match state.store.purge_acked(cutoff).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(events = n, "purged acked events past retention"),
+            Ok(0) => state.metrics.swept(0),
+            Ok(n) => {
+                state.metrics.swept(n);
+                tracing::info!(events = n, "purged acked events past retention");
+            }
             Err(e) => tracing::warn!("purge failed: {e}"),
         }
     }

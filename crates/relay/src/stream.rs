@@ -102,6 +102,7 @@ async fn run<S: EventStore>(
     mut head: tokio::sync::watch::Receiver<u64>,
     mut socket: WebSocket,
 ) -> Result<(), String> {
+    let _counted = state.metrics.stream_opened();
     let cursor = query.cursor;
     let committed = *head.borrow_and_update();
     if query.v >= 2 {

@@ -20,6 +20,7 @@ mod auth;
 mod connections;
 mod embed;
 mod errors;
+mod metrics;
 mod paths;
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";

@@ -46,7 +46,7 @@ use wadesk_core::relay_client::RelayService;
 use wadesk_core::{Install, KeyChoice, Secret, Store};
 use wadesk_relay::{Config, RelayState, SqliteStore};
 use wadesk_relay_protocol::{
-    open, seal, CapturedRequest, ChannelKeys, ClientFrame, CreatedChannel, Header, ServerFrame, StoredEvent,
+    open, CapturedRequest, ChannelKeys, ClientFrame, CreatedChannel, Header, PeriodSealer, ServerFrame, StoredEvent,
 };
 
 #[path = "../../relay/benches/support/loadgen.rs"]
@@ -249,7 +249,8 @@ fn apply_alone(store: &Store, keys: &ChannelKeys) -> BenchResult<()> {
         body: loadgen::chatarchitect_body(0, loadgen::unix_ms()),
         received_at_ms: loadgen::unix_ms() as i64,
     };
-    let sealed = seal(&keys.public_key(), &captured)?;
+    // As the relay seals now (envelope version 2): a period key shared by consecutive events.
+    let sealed = PeriodSealer::new(&keys.public_key())?.seal(&captured)?;
     let started = Instant::now();
     for _ in 0..rounds {
         std::hint::black_box(open(keys, &sealed)?);

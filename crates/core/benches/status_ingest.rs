@@ -22,7 +22,7 @@ use std::time::Instant;
 use wadesk_core::messaging::CA_MESSAGES_PATH;
 use wadesk_core::relay_client::{open_events, OpenedEvent};
 use wadesk_core::Store;
-use wadesk_relay_protocol::{open, seal, CapturedRequest, ChannelKeys, Header, StoredEvent};
+use wadesk_relay_protocol::{open, CapturedRequest, ChannelKeys, Header, PeriodSealer, StoredEvent};
 
 mod support;
 
@@ -33,7 +33,8 @@ fn env_or(name: &str, default: usize) -> usize {
 }
 
 fn events(keys: &ChannelKeys, account_id: &str, messages: usize) -> Vec<StoredEvent> {
-    let public = keys.public_key();
+    // As the relay seals them now (envelope version 2): one period key for the whole stream.
+    let mut sealer = PeriodSealer::new(&keys.public_key()).expect("a period key");
     let mut out = Vec::with_capacity(messages * 3 + messages * 3 / 10);
     let mut seq = 0u64;
     for (step, word) in ["sent", "delivered", "read"].iter().enumerate() {
@@ -49,7 +50,7 @@ fn events(keys: &ChannelKeys, account_id: &str, messages: usize) -> Vec<StoredEv
                 body: body.into_bytes(),
                 received_at_ms: 1_800_000_000_000,
             };
-            let sealed = seal(&public, &req).expect("seal");
+            let sealed = sealer.seal(&req).expect("seal");
             let copies = if i % 10 == 0 { 2 } else { 1 };
             for _ in 0..copies {
                 seq += 1;

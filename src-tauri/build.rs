@@ -13,6 +13,7 @@ fn main() {
         "relay_status",
         "relay_self_test",
         "relay_use_remote",
+        "relay_use_embedded",
         "registration_start",
         "registration_refresh",
         "registration_confirm",

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, State};
-use wadesk_core::relay_client::{self, RelayService, RelayStatus, SelfTestResult};
+use wadesk_core::relay_client::{
+    self, EmbeddedSwitch, RelayMode, RelayService, RelayStatus, SelfTestResult, WaitingWebhooks,
+};
 use wadesk_core::{
     providers, AccountView, ApiError, Error, Install, KeyChoice, KeySource, NewAccount, ProviderInfo, Secret, Store,
     StoreState, StoreStatus,
@@ -33,6 +35,32 @@ struct RelayRun {
 }
 
 impl RelayRun {
+    /// Wraps a started (or failed) service, pushing its status to the window as `relay-status`.
+    fn forwarding(service: Result<Arc<RelayService>, ApiError>, app: &AppHandle) -> RelayRun {
+        let forwarder = match &service {
+            Ok(service) => {
+                let mut rx = service.subscribe();
+                let app = app.clone();
+                Some(tauri::async_runtime::spawn(async move {
+                    loop {
+                        let status = rx.borrow_and_update().clone();
+                        if let Err(e) = app.emit("relay-status", status) {
+                            tracing::warn!("cannot emit relay status: {e}");
+                        }
+                        if rx.changed().await.is_err() {
+                            break;
+                        }
+                    }
+                }))
+            }
+            Err(e) => {
+                tracing::warn!("the relay could not start: {}", e.message);
+                None
+            }
+        };
+        RelayRun { service, forwarder }
+    }
+
     fn service(&self) -> CmdResult<Arc<RelayService>> {
         self.service.clone()
     }
@@ -73,28 +101,7 @@ impl AppState {
         let store = self.store()?;
         let service =
             RelayService::start(store, &self.install.dir().join("relay")).await.map(Arc::new).map_err(ApiError::from);
-        let forwarder = match &service {
-            Ok(service) => {
-                let mut rx = service.subscribe();
-                let app = app.clone();
-                Some(tauri::async_runtime::spawn(async move {
-                    loop {
-                        let status = rx.borrow_and_update().clone();
-                        if let Err(e) = app.emit("relay-status", status) {
-                            tracing::warn!("cannot emit relay status: {e}");
-                        }
-                        if rx.changed().await.is_err() {
-                            break;
-                        }
-                    }
-                }))
-            }
-            Err(e) => {
-                tracing::warn!("the relay could not start: {}", e.message);
-                None
-            }
-        };
-        Ok(RelayRun { service, forwarder })
+        Ok(RelayRun::forwarding(service, app))
     }
 
     pub(crate) fn store(&self) -> CmdResult<Arc<Store>> {
@@ -262,4 +269,48 @@ pub async fn relay_use_remote(
     drop(relay);
     crate::messaging::webhooks_may_have_changed(&app).await;
     status
+}
+
+/// Switches the install from its remote relay back to the embedded one (the UI confirms first: the
+/// hook URL changes). The remote stream is stopped, then what still waits at the remote relay is
+/// fetched (`leave_waiting` switches even if that fails), and a service streaming from the new
+/// embedded channel replaces it. If the switch is refused (already embedded, or the remote
+/// backlog could not be fetched), nothing changes and a service on the current channel runs again.
+#[tauri::command]
+pub async fn relay_use_embedded(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    leave_waiting: bool,
+) -> CmdResult<EmbeddedSwitch> {
+    let store = state.store()?;
+    let waiting = if leave_waiting { WaitingWebhooks::LeaveBehind } else { WaitingWebhooks::FetchFirst };
+    // Held throughout, so a second switch or a status read never sees a half-replaced service.
+    let mut relay = state.relay.lock().await;
+    // The remote stream stops before the fetch, so nothing else applies the old channel's events
+    // once the new channel is saved. An embedded service is left running: the core refuses the
+    // switch, and restarting it could lose its port.
+    let streaming_remote =
+        relay.as_ref().and_then(|run| run.service().ok()).is_some_and(|s| s.status().mode == RelayMode::Remote);
+    if streaming_remote {
+        if let Some(previous) = relay.take() {
+            previous.stop().await;
+        }
+    }
+    match relay_client::use_embedded(store, &state.install.dir().join("relay"), waiting).await {
+        Ok((service, switch)) => {
+            if let Some(previous) = relay.take() {
+                previous.stop().await;
+            }
+            *relay = Some(RelayRun::forwarding(Ok(Arc::new(service)), &app));
+            drop(relay);
+            crate::messaging::webhooks_may_have_changed(&app).await;
+            Ok(switch)
+        }
+        Err(e) => {
+            if relay.is_none() {
+                *relay = Some(state.run_relay(&app).await?);
+            }
+            Err(e.into())
+        }
+    }
 }

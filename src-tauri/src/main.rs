@@ -66,6 +66,7 @@ fn main() {
             commands::relay_status,
             commands::relay_self_test,
             commands::relay_use_remote,
+            commands::relay_use_embedded,
             registration::registration_start,
             registration::registration_refresh,
             registration::registration_confirm,

@@ -402,6 +402,16 @@ pub enum RelayCommand {
         /// The relay's base URL (https://…).
         url: String,
     },
+    /// Switch back to the embedded relay: fetch what still waits at the remote relay, then give
+    /// this install a channel (and a new hook URL) on the relay inside Wadesk. Refused, with
+    /// nothing changed, when the remote relay cannot be emptied first (exit 17) or when the install
+    /// already uses the embedded relay (exit 16).
+    UseEmbedded {
+        /// Switch even if the remote relay is unreachable or its backlog does not come through in
+        /// time: webhooks left there are never fetched.
+        #[arg(long)]
+        leave_waiting: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

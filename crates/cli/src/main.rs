@@ -5,8 +5,9 @@
 //! 4 no store, 5 locked/wrong passphrase, 6 keychain, 7 store exists/corrupt, 8 relay unavailable,
 //! 9 provider refused the token, 10 provider refused the request, 11 provider conflict (e.g. retry before
 //! completion), 12 provider unavailable, 13 another process is creating or opening the store (or sending the campaign), 14 a bulk send was
-//! paused or cancelled before it finished,
-//! 1 other). With `--json`
+//! paused or cancelled before it finished, 15 free text outside the 24-hour window, 16 nothing to do
+//! (e.g. `relay use-embedded` on an embedded install), 17 webhooks may still wait at the relay being
+//! left and could not be fetched, 1 other). With `--json`
 //! results go to stdout as JSON and errors to stderr as `{"code", "message"}` (plus `"field"` when an input field is wrong).
 
 mod args;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wadesk_core::relay_client::{self, RelayService};
+use wadesk_core::relay_client::{self, RelayService, WaitingWebhooks};
 use wadesk_core::{Error, Install, Result, Secret, Store};
 
 use crate::args::RelayCommand;
@@ -38,6 +38,38 @@ pub fn run(install: &Install, store: Store, cmd: RelayCommand, json: bool) -> Re
                     writeln!(w, "Run `wadesk relay self-test` to check the whole path.")
                 })
             }
+            RelayCommand::UseEmbedded { leave_waiting } => {
+                let waiting =
+                    if leave_waiting { WaitingWebhooks::LeaveBehind } else { WaitingWebhooks::FetchFirst };
+                let (_service, switch) = relay_client::use_embedded(store.clone(), &relay_dir, waiting).await?;
+                let mut report = serde_json::to_value(&switch).map_err(|e| Error::Internal(e.to_string()))?;
+                report["mode"] = "embedded".into();
+                out.print(&report, |w| {
+                    writeln!(w, "Now using the embedded relay at {} (channel {}).", switch.relay_url, switch.channel_id)?;
+                    if switch.remote_drained {
+                        writeln!(
+                            w,
+                            "Fetched {} waiting webhooks from {} first; nothing was left there.",
+                            switch.fetched, switch.previous_relay_url
+                        )?;
+                    } else {
+                        let left = switch.left_behind.map_or_else(|| "Any".to_owned(), |n| n.to_string());
+                        writeln!(
+                            w,
+                            "{left} webhooks still waiting at {} were left behind and will not be fetched.",
+                            switch.previous_relay_url
+                        )?;
+                    }
+                    writeln!(w, "The hook URL changed (now {}): point your providers at it.", switch.hook_url_masked)?;
+                    writeln!(
+                        w,
+                        "`wadesk webhook register --account A` does it now for an account; sends and template syncs do it on \
+                         their own. The embedded relay listens on 127.0.0.1 only: a provider outside this computer reaches \
+                         it only through a tunnel of your own."
+                    )?;
+                    writeln!(w, "Run `wadesk relay self-test` to check the whole path.")
+                })
+            }
             RelayCommand::Status => {
                 let service = RelayService::start(store.clone(), &relay_dir).await?;
                 let caught_up = service.wait_caught_up(Duration::from_secs(5)).await;
@@ -51,6 +83,11 @@ pub fn run(install: &Install, store: Store, cmd: RelayCommand, json: bool) -> Re
                     writeln!(w, "relay:      {:?} at {} ({:?})", status.mode, status.relay_url, status.state)?;
                     writeln!(w, "hook URL:   {}", status.hook_url_masked)?;
                     writeln!(w, "cursor:     {} ({})", status.cursor, if caught_up { "caught up" } else { "not caught up" })?;
+                    if status.backlog_known {
+                        writeln!(w, "backlog:    {} waiting at the relay", status.backlog)?;
+                    } else {
+                        writeln!(w, "backlog:    not known yet (this relay does not announce it)")?;
+                    }
                     writeln!(w, "webhooks:   {applied} applied, {duplicates} duplicates, {rejected} rejected")?;
                     if let Some(e) = &status.last_error {
                         writeln!(w, "last error: {e}")?;

@@ -61,6 +61,13 @@ pub enum Error {
     /// The relay could not be reached or refused (message never contains a token or URL query).
     #[error("relay: {0}")]
     Relay(String),
+    /// Leaving a relay was refused because webhooks may still wait there and could not be
+    /// fetched first. Nothing changed.
+    #[error("relay: {0}")]
+    RelayBacklog(String),
+    /// What was asked for is already so (e.g. switching to the relay already in use); nothing changed.
+    #[error("{0}")]
+    NothingToDo(String),
     /// A provider API answered with an error or could not be reached. The message is the provider's
     /// own (trimmed) plus the action; never a token.
     #[error("{1}")]
@@ -132,6 +139,10 @@ pub enum ErrorCode {
     NotFound,
     #[allow(missing_docs)]
     RelayUnavailable,
+    /// Webhooks may still wait at the relay being left and could not be fetched; nothing changed.
+    RelayBacklog,
+    /// Already so; nothing changed (e.g. `relay use-embedded` on an embedded install).
+    NothingToDo,
     /// The provider refused the request (HTTP 400).
     ProviderRejected,
     /// The provider refused the token or credentials (HTTP 401/403).
@@ -166,6 +177,8 @@ impl ErrorCode {
             ErrorCode::StoreBusy | ErrorCode::Busy => 13,
             ErrorCode::Stopped => 14,
             ErrorCode::WindowClosed => 15,
+            ErrorCode::NothingToDo => 16,
+            ErrorCode::RelayBacklog => 17,
             ErrorCode::Database | ErrorCode::Io | ErrorCode::Internal => 1,
         }
     }
@@ -190,6 +203,8 @@ impl Error {
             Error::InvalidInput(_) | Error::Field(..) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Relay(_) => ErrorCode::RelayUnavailable,
+            Error::RelayBacklog(_) => ErrorCode::RelayBacklog,
+            Error::NothingToDo(_) => ErrorCode::NothingToDo,
             Error::Provider(f, _) => match f {
                 ProviderFailure::Rejected => ErrorCode::ProviderRejected,
                 ProviderFailure::Unauthorized => ErrorCode::ProviderUnauthorized,

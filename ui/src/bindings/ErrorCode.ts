@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error kinds for the UI and the CLI's exit status.
  */
-export type ErrorCode = "store_uninitialized" | "store_locked" | "store_already_exists" | "store_corrupt" | "store_busy" | "busy" | "stopped" | "window_closed" | "wrong_passphrase" | "key_missing" | "keychain_unavailable" | "weak_passphrase" | "invalid_input" | "not_found" | "relay_unavailable" | "provider_rejected" | "provider_unauthorized" | "provider_conflict" | "provider_unavailable" | "database" | "io" | "internal";
+export type ErrorCode = "store_uninitialized" | "store_locked" | "store_already_exists" | "store_corrupt" | "store_busy" | "busy" | "stopped" | "window_closed" | "wrong_passphrase" | "key_missing" | "keychain_unavailable" | "weak_passphrase" | "invalid_input" | "not_found" | "relay_unavailable" | "relay_backlog" | "nothing_to_do" | "provider_rejected" | "provider_unauthorized" | "provider_conflict" | "provider_unavailable" | "database" | "io" | "internal";

@@ -27,9 +27,16 @@ hook_url_masked: string,
  */
 cursor: number, 
 /**
- * Events the relay had that were not yet applied when last counted (0 once caught up).
+ * Events the relay had that were not yet applied when last counted (0 once caught up): the
+ * count the relay announces as the stream opens, less each batch applied since.
  */
 backlog: number, 
+/**
+ * Whether `backlog` is a count for this connection: announced by the relay as the stream
+ * opened (stream version 2), or 0 because it caught up. False while connecting, and while a
+ * version 1 relay, which does not announce it, sends its backlog.
+ */
+backlog_known: boolean, 
 /**
  * When the last event was applied here (ms since epoch).
  */

@@ -9,6 +9,7 @@ import {
   providersCatalog,
   relaySelfTest,
   relayStatus,
+  relayUseEmbedded,
   relayUseRemote,
   storeCreate,
   storeStatus,
@@ -86,6 +87,8 @@ describe("command wrappers", () => {
       () => relayUseRemote("https://relay.example.com", "admin-token"),
       { url: "https://relay.example.com", adminToken: "admin-token" },
     ],
+    ["relay_use_embedded", () => relayUseEmbedded(false), { leaveWaiting: false }],
+    ["relay_use_embedded", () => relayUseEmbedded(true), { leaveWaiting: true }],
   ] as const)("%s is invoked with the exact command name and args", async (command, run, args) => {
     await run();
     expect(mockedInvoke).toHaveBeenCalledTimes(1);

@@ -1,5 +1,6 @@
 import { listen } from "@tauri-apps/api/event";
 import type { AccountView } from "../bindings/AccountView";
+import type { EmbeddedSwitch } from "../bindings/EmbeddedSwitch";
 import type { NewAccount } from "../bindings/NewAccount";
 import type { ProviderInfo } from "../bindings/ProviderInfo";
 import type { RelayStatus } from "../bindings/RelayStatus";
@@ -67,6 +68,16 @@ export function relaySelfTest(): Promise<SelfTestResult> {
  */
 export function relayUseRemote(url: string, adminToken: string): Promise<RelayStatus> {
   return call("relay_use_remote", { url, adminToken });
+}
+
+/**
+ * Moves the install from its remote relay back to the embedded one, which gives it a new hook URL.
+ * The core first fetches what still waits at the remote relay and refuses (`relay_backlog`,
+ * nothing changed) when it cannot; `leaveWaiting` switches anyway, and what stays there is never
+ * fetched. Rejects with `nothing_to_do` when the install already uses the embedded relay.
+ */
+export function relayUseEmbedded(leaveWaiting: boolean): Promise<EmbeddedSwitch> {
+  return call("relay_use_embedded", { leaveWaiting });
 }
 
 /** Event the app emits with a RelayStatus whenever the connection changes. */

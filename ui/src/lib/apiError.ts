@@ -18,6 +18,8 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   invalid_input: true,
   not_found: true,
   relay_unavailable: true,
+  relay_backlog: true,
+  nothing_to_do: true,
   provider_rejected: true,
   provider_unauthorized: true,
   provider_conflict: true,

@@ -27,6 +27,9 @@ const MESSAGES: Record<ErrorCode, string> = {
   io: "Wadesk could not read or write its data folder. Check free disk space and folder permissions.",
   relay_unavailable:
     "The webhook relay could not be reached. Webhooks wait safely at the relay; Wadesk keeps retrying.",
+  relay_backlog:
+    "Webhooks may still be waiting at the relay you are leaving, and Wadesk could not fetch them, so nothing changed.",
+  nothing_to_do: "Nothing to do: it is already that way, and nothing was changed.",
   provider_rejected: "The provider refused the request.",
   provider_unauthorized:
     "The provider refused the partner token or credentials. Check them in the settings and try again.",
@@ -47,6 +50,7 @@ const DETAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "internal",
   "keychain_unavailable",
   "relay_unavailable",
+  "relay_backlog",
   "provider_rejected",
   "provider_unauthorized",
   "provider_conflict",

@@ -72,14 +72,26 @@ export function reachSummary(connection: ConnectionState, reach: WebhookReach): 
   return { title, text: STATE_SUMMARIES.connected };
 }
 
+/**
+ * How much the relay still has to send, while this install catches up: "300 waiting" (stream
+ * version 2 relays announce it as the stream opens), "counting…" (a version 1 relay does not), or
+ * null when caught up or not connected.
+ */
+export function catchingUp(status: RelayStatus | null): string | null {
+  if (!status || status.state !== "connected" || status.caught_up) return null;
+  if (!status.backlog_known) return "counting…";
+  return status.backlog > 0 ? `${status.backlog.toLocaleString()} waiting` : null;
+}
+
 /** The pill's tooltip and accessible name. */
 export function indicatorText(
   connection: ConnectionState,
   reach: WebhookReach,
   problem: string | null,
   relayUrl: string | null,
+  waiting: string | null = null,
 ): { label: string; tooltip: string } {
-  const head = `Webhook relay: ${STATE_LABELS[connection]}`;
+  const head = `Webhook relay: ${STATE_LABELS[connection]}${waiting ? `, catching up (${waiting})` : ""}`;
   const lines: string[] = [];
   if (reach === "blocked") lines.push(`${UNREACHABLE_TITLE} Set up a remote relay.`);
   if (problem) lines.push(`Last error: ${problem}`);

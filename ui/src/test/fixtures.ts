@@ -58,6 +58,7 @@ export function relayStatus(overrides: Partial<RelayStatus> = {}): RelayStatus {
     hook_url_masked: "••••9c1e",
     cursor: 12,
     backlog: 0,
+    backlog_known: true,
     last_event_at: null,
     caught_up: true,
     last_error: null,

@@ -201,3 +201,4 @@ mod hardening;
 mod inbox;
 mod messaging;
 mod register;
+mod relay_switch;

@@ -75,6 +75,9 @@ pub fn open_events(keys: &ChannelKeys, events: &[StoredEvent]) -> Vec<OpenedEven
     })
 }
 
+/// Why a stream from a channel the install no longer uses stops.
+pub(super) const SWITCHED: &str = "this install switched to another relay channel; the stream from the old one stopped";
+
 impl Store {
     /// The install's relay channel, if one was set up.
     pub fn relay_channel(&self) -> Result<Option<RelayChannel>> {
@@ -140,6 +143,11 @@ impl Store {
         Ok(())
     }
 
+    /// The id of the install's relay channel, if one was set up.
+    pub(crate) fn relay_channel_id(&self) -> Result<Option<String>> {
+        Ok(self.conn()?.query_row("SELECT channel_id FROM relay_channel WHERE id = 1", [], |r| r.get(0)).optional()?)
+    }
+
     /// The highest relay seq applied here.
     pub fn relay_cursor(&self) -> Result<u64> {
         let c: Option<i64> =
@@ -164,12 +172,32 @@ impl Store {
     /// event applied before (seq at or below the cursor). Changes are announced after the commit.
     /// Opening is done before, outside the writer lock: the crypto never holds up other writes.
     pub fn apply_opened(&self, events: Vec<OpenedEvent>) -> Result<Vec<Option<Outcome>>> {
+        self.apply_opened_on(None, events)
+    }
+
+    /// [`Store::apply_relay_events`] for a stream from channel `channel_id`: refused, with nothing
+    /// applied, when the install has switched to another channel since the stream opened (another
+    /// window or the CLI switched relays). Applying it would move the new channel's cursor to a
+    /// seq of the old one.
+    pub(crate) fn apply_streamed(
+        &self,
+        channel_id: &str,
+        keys: &ChannelKeys,
+        events: &[StoredEvent],
+    ) -> Result<Vec<Option<Outcome>>> {
+        self.apply_opened_on(Some(channel_id), open_events(keys, events))
+    }
+
+    fn apply_opened_on(&self, channel_id: Option<&str>, events: Vec<OpenedEvent>) -> Result<Vec<Option<Outcome>>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let mut cursor: i64 = tx
-            .query_row("SELECT cursor FROM relay_channel WHERE id = 1", [], |r| r.get(0))
+        let (mut cursor, current): (i64, String) = tx
+            .query_row("SELECT cursor, channel_id FROM relay_channel WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .ok_or_else(|| Error::NotFound("relay channel".into()))?;
+        if channel_id.is_some_and(|id| id != current) {
+            return Err(Error::Relay(SWITCHED.into()));
+        }
         let start = cursor;
         let mut changes = Vec::new();
         let mut outcomes = Vec::with_capacity(events.len());

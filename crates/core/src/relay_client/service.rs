@@ -1,5 +1,6 @@
 //! The relay as the hosts use it: set up the install's channel on first use, run the embedded
-//! relay when the install uses one, stream, report status, and self-test.
+//! relay when the install uses one, stream, report status, self-test, and switch between a remote
+//! relay and the embedded one.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -88,6 +89,130 @@ async fn create_channel(
     })
 }
 
+/// What to do about webhooks still waiting at the remote relay when the install leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingWebhooks {
+    /// Fetch and apply them first; if that cannot be done (the relay is unreachable, or the
+    /// backlog is not through within [`FETCH_FIRST_TIMEOUT`]), refuse and change nothing.
+    FetchFirst,
+    /// Try to fetch them for a few seconds, then switch even if some stay behind there (for a
+    /// relay that is gone for good). What stays behind is never fetched.
+    LeaveBehind,
+}
+
+/// How long [`WaitingWebhooks::FetchFirst`] lets the remote relay's backlog take.
+pub const FETCH_FIRST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long [`WaitingWebhooks::LeaveBehind`] still tries to fetch the backlog.
+const LEAVE_BEHIND_TRY: Duration = Duration::from_secs(5);
+
+/// What a switch back to the embedded relay did. Holds no secret.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EmbeddedSwitch {
+    /// The remote relay the install left.
+    pub previous_relay_url: String,
+    /// The embedded relay's base URL (loopback).
+    pub relay_url: String,
+    /// The new channel's id (not secret).
+    pub channel_id: String,
+    /// The new hook URL, masked. Providers must be pointed at it (the old one led to the remote
+    /// relay).
+    pub hook_url_masked: String,
+    /// Webhooks fetched from the remote relay and applied here just before switching.
+    #[ts(type = "number")]
+    pub fetched: u64,
+    /// Whether everything the remote relay held was fetched. False only with
+    /// [`WaitingWebhooks::LeaveBehind`].
+    pub remote_drained: bool,
+    /// Webhooks known to be left at the remote relay (never fetched now); `null` when not
+    /// drained and the relay did not say how many (unreachable, or a stream version 1 relay).
+    #[ts(type = "number | null")]
+    pub left_behind: Option<u64>,
+}
+
+/// Moves the install from its remote relay back to the embedded one: fetches what still waits at
+/// the remote relay (see [`WaitingWebhooks`]), starts the embedded relay on a free loopback port,
+/// creates a channel there and replaces the current one, then streams from it. The hook URL
+/// changes: providers must be pointed at the new one. The caller stops any service streaming from
+/// the remote channel first, so the fetch is the only stream applying its events.
+///
+/// Refused with [`Error::NothingToDo`] when the install already uses the embedded relay, and with
+/// [`Error::RelayBacklog`] when webhooks may still wait at the remote relay and
+/// [`WaitingWebhooks::FetchFirst`] could not fetch them; nothing changes either way (webhooks
+/// fetched before the refusal stay applied).
+pub async fn use_embedded(
+    store: Arc<Store>,
+    relay_dir: &Path,
+    waiting: WaitingWebhooks,
+) -> Result<(RelayService, EmbeddedSwitch)> {
+    let channel = match store.relay_channel()? {
+        Some(channel) if channel.mode == RelayMode::Remote => channel,
+        _ => return Err(Error::NothingToDo("this install already uses the embedded relay; nothing changed".into())),
+    };
+    let previous_relay_url = channel.relay_url.clone();
+    let endpoint = Endpoint {
+        channel_id: channel.channel_id.clone(),
+        relay_url: channel.relay_url.clone(),
+        client_key: channel.client_key,
+        keys: channel.keys,
+    };
+    let try_for = match waiting {
+        WaitingWebhooks::FetchFirst => FETCH_FIRST_TIMEOUT,
+        WaitingWebhooks::LeaveBehind => LEAVE_BEHIND_TRY,
+    };
+    let drained = connection::drain(&store, &endpoint, try_for).await;
+    let (fetched, remote_drained, left_behind) = match (drained, waiting) {
+        (Ok(d), _) if d.caught_up => (d.fetched, true, None),
+        (Ok(d), WaitingWebhooks::LeaveBehind) => (d.fetched, false, d.waiting),
+        (Err(e), WaitingWebhooks::LeaveBehind) => {
+            tracing::info!("leaving the remote relay without fetching its backlog: {e}");
+            (0, false, None)
+        }
+        (Ok(d), WaitingWebhooks::FetchFirst) => {
+            let left = d.waiting.map_or_else(|| "more".to_owned(), |n| n.to_string());
+            return Err(Error::RelayBacklog(format!(
+                "{left} webhooks still wait at the relay at {previous_relay_url} after {}s ({} fetched and kept);                  nothing changed: try again, or switch anyway and leave them behind",
+                try_for.as_secs(),
+                d.fetched
+            )));
+        }
+        (Err(e), WaitingWebhooks::FetchFirst) => {
+            return Err(Error::RelayBacklog(format!(
+                "could not fetch the webhooks that may still wait at the relay at {previous_relay_url} ({e});                  nothing changed: try again once it is reachable, or switch anyway and leave them behind"
+            )));
+        }
+    };
+    let http = http()?;
+    let (channel, relay) = set_up_embedded(&store, relay_dir, &http).await?;
+    let switch = EmbeddedSwitch {
+        previous_relay_url,
+        relay_url: channel.relay_url.clone(),
+        channel_id: channel.channel_id.clone(),
+        hook_url_masked: channel.hook_url.masked(),
+        fetched,
+        remote_drained,
+        left_behind,
+    };
+    tracing::info!(fetched, remote_drained, "switched to the embedded relay");
+    let service = RelayService::run(store, channel, Some(relay), None, http)?;
+    Ok((service, switch))
+}
+
+/// Starts a fresh embedded relay on a free loopback port, creates the install's channel there and
+/// saves it in place of the current one (the cursor starts over).
+async fn set_up_embedded(
+    store: &Arc<Store>,
+    relay_dir: &Path,
+    http: &reqwest::Client,
+) -> Result<(RelayChannel, EmbeddedRelay)> {
+    let Hosting::Here(relay) = EmbeddedRelay::start(relay_dir, None, &store.loopback_identity_key()?).await? else {
+        return Err(Error::Internal("a fresh embedded relay cannot be hosted elsewhere".into()));
+    };
+    let port = relay.addr().port();
+    let channel = create_channel(http, &relay.url(), relay.admin_token(), RelayMode::Embedded, Some(port)).await?;
+    store.save_relay_channel(&channel)?;
+    Ok((channel, relay))
+}
+
 /// Points the install at a remote relay: creates a channel there with the operator's admin token
 /// (used once, not stored) and replaces the current channel.
 pub async fn use_remote(store: &Arc<Store>, relay_url: &str, admin_token: &Secret) -> Result<RelayChannel> {
@@ -106,15 +231,7 @@ impl RelayService {
         let mut notice = None;
         let channel = match store.relay_channel()? {
             None => {
-                let Hosting::Here(relay) =
-                    EmbeddedRelay::start(relay_dir, None, &store.loopback_identity_key()?).await?
-                else {
-                    return Err(Error::Internal("a fresh embedded relay cannot be hosted elsewhere".into()));
-                };
-                let port = relay.addr().port();
-                let channel =
-                    create_channel(&http, &relay.url(), relay.admin_token(), RelayMode::Embedded, Some(port)).await?;
-                store.save_relay_channel(&channel)?;
+                let (channel, relay) = set_up_embedded(&store, relay_dir, &http).await?;
                 embedded = Some(relay);
                 channel
             }
@@ -148,6 +265,17 @@ impl RelayService {
             }
             Some(channel) => channel,
         };
+        RelayService::run(store, channel, embedded, notice, http)
+    }
+
+    /// Streams from `channel` (with `embedded` when this process hosts its relay).
+    fn run(
+        store: Arc<Store>,
+        channel: RelayChannel,
+        embedded: Option<EmbeddedRelay>,
+        notice: Option<String>,
+        http: reqwest::Client,
+    ) -> Result<RelayService> {
         let initial = RelayStatus {
             state: ConnectionState::Connecting,
             mode: channel.mode,
@@ -155,6 +283,7 @@ impl RelayService {
             hook_url_masked: channel.hook_url.masked(),
             cursor: store.relay_cursor()?,
             backlog: 0,
+            backlog_known: false,
             last_event_at: store.last_webhook_applied_at()?,
             caught_up: false,
             last_error: None,
@@ -162,8 +291,12 @@ impl RelayService {
         };
         let (status_tx, status) = watch::channel(initial);
         let (stop, stop_rx) = watch::channel(false);
-        let endpoint =
-            Endpoint { relay_url: channel.relay_url.clone(), client_key: channel.client_key, keys: channel.keys };
+        let endpoint = Endpoint {
+            channel_id: channel.channel_id.clone(),
+            relay_url: channel.relay_url.clone(),
+            client_key: channel.client_key,
+            keys: channel.keys,
+        };
         tokio::spawn(connection::run(store.clone(), endpoint, status_tx, stop_rx));
         Ok(RelayService { status, stop, hook_url: channel.hook_url, store, http, _embedded: embedded })
     }

@@ -23,7 +23,7 @@ use wadesk_core::outbox::{
 };
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
-use wadesk_core::relay_client::{RelayStatus, SelfTestResult};
+use wadesk_core::relay_client::{EmbeddedSwitch, RelayStatus, SelfTestResult};
 use wadesk_core::templates::{TemplateSync, TemplateView};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
 
@@ -40,6 +40,7 @@ fn generate(dir: &Path) {
     ApiError::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
+    EmbeddedSwitch::export_all_to(dir).unwrap();
     RegistrationView::export_all_to(dir).unwrap();
     RegistrationSettingsView::export_all_to(dir).unwrap();
     StartRegistration::export_all_to(dir).unwrap();

@@ -10,6 +10,7 @@ mod messaging;
 mod outbox;
 mod registration;
 mod relay;
+mod relay_switch;
 mod store;
 mod store_integrity;
 

@@ -501,3 +501,186 @@ describe("Whether webhooks reach this computer", () => {
     expect(screen.getByTestId("relay-indicator")).toHaveAttribute("aria-expanded", "false");
   });
 });
+
+describe("Backlog while catching up", () => {
+  it("shows what waits at the relay as soon as the stream opens, counting down to caught up", async () => {
+    routeCommands({ relay_status: () => relayStatus({ state: "connecting", caught_up: false, backlog_known: false }) });
+    const user = userEvent.setup();
+    render(RelayIndicator);
+    await indicatorIn("connecting");
+    expect(screen.queryByTestId("relay-indicator-backlog")).not.toBeInTheDocument();
+
+    // The relay's first frame announced 300 waiting.
+    emitAppEvent("relay-status", relayStatus({ caught_up: false, backlog: 300, backlog_known: true, cursor: 0 }));
+    const pill = await indicatorIn("connected");
+    expect(within(pill).getByTestId("relay-indicator-backlog")).toHaveTextContent("300 waiting");
+    expect(pill).toHaveAccessibleName("Webhook relay: Connected, catching up (300 waiting)");
+    const panel = await openPanel(user);
+    expect(within(panel).getByTestId("relay-catching-up")).toHaveTextContent("300 waiting");
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("300 waiting at the relay");
+
+    // A batch of 212 applied.
+    emitAppEvent("relay-status", relayStatus({ caught_up: false, backlog: 88, backlog_known: true, cursor: 212 }));
+    await waitFor(() => expect(within(pill).getByTestId("relay-indicator-backlog")).toHaveTextContent("88 waiting"));
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("88 waiting at the relay");
+
+    emitAppEvent("relay-status", relayStatus({ caught_up: true, backlog: 0, cursor: 300 }));
+    await waitFor(() => expect(screen.queryByTestId("relay-indicator-backlog")).not.toBeInTheDocument());
+    expect(within(panel).queryByTestId("relay-catching-up")).not.toBeInTheDocument();
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("None waiting");
+    expect(pill).toHaveAccessibleName("Webhook relay: Connected");
+  });
+
+  it("says the count is not known with a relay that does not announce it", async () => {
+    routeCommands({ relay_status: () => relayStatus({ caught_up: false, backlog: 0, backlog_known: false }) });
+    render(RelayIndicator);
+    const pill = await indicatorIn("connected");
+    expect(within(pill).getByTestId("relay-indicator-backlog")).toHaveTextContent("counting…");
+    const panel = await openPanel();
+    expect(within(panel).getByTestId("relay-backlog")).toHaveTextContent("Not known yet");
+    expect(within(panel).getByTestId("relay-backlog")).not.toHaveTextContent("None waiting");
+  });
+});
+
+describe("Back to the embedded relay", () => {
+  const REMOTE = { mode: "remote", relay_url: "https://relay.example.com", hook_url_masked: "••••r3m0" } as const;
+  const SWITCHED = {
+    previous_relay_url: "https://relay.example.com",
+    relay_url: "http://127.0.0.1:47999",
+    channel_id: "ch_new",
+    hook_url_masked: "••••e7b2",
+    fetched: 4,
+    remote_drained: true,
+    left_behind: null,
+  };
+
+  async function openDialog(user = userEvent.setup()) {
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel(user);
+    await user.click(within(panel).getByRole("button", { name: "Back to the embedded relay" }));
+    const dialog = await screen.findByRole("alertdialog", { name: "Back to the embedded relay?" });
+    return { user, panel, dialog };
+  }
+
+  it("is offered only while a remote relay is in use", async () => {
+    routeCommands({ relay_status: () => relayStatus() });
+    render(RelayIndicator);
+    await indicatorIn("connected");
+    const panel = await openPanel();
+    expect(within(panel).queryByRole("button", { name: "Back to the embedded relay" })).not.toBeInTheDocument();
+  });
+
+  it("asks first, saying the hook URL changes; cancelling changes nothing", async () => {
+    routeCommands({ relay_status: () => relayStatus(REMOTE), accounts_list: () => [SANDBOX_ACCOUNT] });
+    const { user, dialog } = await openDialog();
+    expect(dialog).toHaveTextContent("This install gets a new hook URL");
+    expect(dialog).toHaveTextContent("Providers must send webhooks to the new one");
+    expect(dialog).toHaveTextContent("First Wadesk fetches the webhooks still waiting at https://relay.example.com");
+    expect(within(dialog).queryByTestId("relay-embedded-unreachable")).not.toBeInTheDocument();
+    // The safe choice has focus.
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
+
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(invokedCommands()).not.toContain("relay_use_embedded");
+    expect(screen.getByTestId("relay-mode")).toHaveAttribute("data-mode", "remote");
+  });
+
+  it("warns that real accounts' providers cannot reach the embedded relay", async () => {
+    routeCommands({ relay_status: () => relayStatus(REMOTE), accounts_list: () => [SANDBOX_ACCOUNT, GUPSHUP_ACCOUNT] });
+    const { dialog } = await openDialog();
+    expect(within(dialog).getByTestId("relay-embedded-unreachable")).toHaveTextContent(
+      "only this computer can reach",
+    );
+  });
+
+  it("switches once confirmed, then shows the embedded relay and its new hook URL, masked", async () => {
+    let current = relayStatus(REMOTE);
+    const invoke = routeCommands({
+      relay_status: () => current,
+      relay_use_embedded: () => {
+        current = relayStatus({ relay_url: SWITCHED.relay_url, hook_url_masked: SWITCHED.hook_url_masked, cursor: 0 });
+        return SWITCHED;
+      },
+    });
+    const { user, panel, dialog } = await openDialog();
+    await user.click(within(dialog).getByRole("button", { name: "Switch to the embedded relay" }));
+
+    expect(invoke).toHaveBeenCalledWith("relay_use_embedded", { leaveWaiting: false });
+    const done = await within(panel).findByTestId("embedded-switched");
+    expect(done).toHaveTextContent("Now using the embedded relay.");
+    expect(done).toHaveTextContent("4 waiting webhooks were fetched from https://relay.example.com first.");
+    expect(done).toHaveTextContent("The hook URL changed (now ••••e7b2): point your providers at it.");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(within(panel).getByTestId("relay-mode")).toHaveAttribute("data-mode", "embedded"));
+    expect(within(panel).getByTestId("relay-url")).toHaveTextContent("http://127.0.0.1:47999");
+    expect(within(panel).getByTestId("relay-hook-url")).toHaveTextContent("••••e7b2");
+    expect(within(panel).queryByRole("button", { name: "Back to the embedded relay" })).not.toBeInTheDocument();
+  });
+
+  it("offers to leave the backlog behind only after the core could not fetch it", async () => {
+    const calls: boolean[] = [];
+    routeCommands({
+      relay_status: () => relayStatus(REMOTE),
+      relay_use_embedded: (args) => {
+        const leaveWaiting = (args as { leaveWaiting: boolean }).leaveWaiting;
+        calls.push(leaveWaiting);
+        if (!leaveWaiting) {
+          throw {
+            code: "relay_backlog",
+            message:
+              "relay: could not fetch the webhooks that may still wait at the relay at https://relay.example.com (cannot connect to the relay: refused); nothing changed",
+          };
+        }
+        return { ...SWITCHED, fetched: 0, remote_drained: false, left_behind: null };
+      },
+    });
+    const { user, panel, dialog } = await openDialog();
+    await user.click(within(dialog).getByRole("button", { name: "Switch to the embedded relay" }));
+
+    const leave = await screen.findByRole("alertdialog", { name: "Leave waiting webhooks behind?" });
+    expect(leave).toHaveTextContent("nothing has changed yet");
+    expect(leave).toHaveTextContent("Details: relay: could not fetch the webhooks");
+    expect(leave).toHaveTextContent("whatever still waits there is never fetched");
+    await user.click(within(leave).getByRole("button", { name: "Switch anyway" }));
+
+    expect(calls).toEqual([false, true]);
+    expect(await within(panel).findByTestId("embedded-switched")).toHaveTextContent(
+      "Any webhooks still waiting at https://relay.example.com were left there and will not be fetched.",
+    );
+  });
+
+  it("keeps the remote relay when the user declines to leave the backlog behind", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(REMOTE),
+      relay_use_embedded: () => {
+        throw { code: "relay_backlog", message: "relay: 12 webhooks still wait at the relay; nothing changed" };
+      },
+    });
+    const { user, dialog } = await openDialog();
+    await user.click(within(dialog).getByRole("button", { name: "Switch to the embedded relay" }));
+    const leave = await screen.findByRole("alertdialog", { name: "Leave waiting webhooks behind?" });
+    await user.click(within(leave).getByRole("button", { name: "Keep the remote relay" }));
+
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(invokedCommands().filter((c) => c === "relay_use_embedded")).toHaveLength(1);
+    expect(screen.getByTestId("relay-mode")).toHaveAttribute("data-mode", "remote");
+    expect(screen.queryByTestId("embedded-switched")).not.toBeInTheDocument();
+  });
+
+  it("shows any other refusal under the button", async () => {
+    routeCommands({
+      relay_status: () => relayStatus(REMOTE),
+      relay_use_embedded: () => {
+        throw { code: "nothing_to_do", message: "this install already uses the embedded relay; nothing changed" };
+      },
+    });
+    const { user, panel, dialog } = await openDialog();
+    await user.click(within(dialog).getByRole("button", { name: "Switch to the embedded relay" }));
+    const error = await within(panel).findByTestId("error");
+    expect(error).toHaveAttribute("data-code", "nothing_to_do");
+    expect(error).toHaveTextContent("nothing was changed");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+  });
+});

@@ -103,7 +103,7 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: 
 /// so one bad event cannot stall the stream.
 pub fn record_unreadable(tx: &Transaction<'_>, seq: u64, reason: &str) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO webhook_events (seq, received_at, method, path, headers_json, body, kind, outcome, reason, applied_at)
+        "INSERT INTO webhook_events (seq, received_at, method, path, headers_json, body, kind, outcome, reason, applied_at)
          VALUES (?1, 0, '', '', '[]', x'', 'unreadable', 'rejected', ?2, ?3)",
         params![seq as i64, reason, now_ms()],
     )?;
@@ -127,7 +127,7 @@ fn record(
         _ => None,
     };
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO webhook_events
+        "INSERT INTO webhook_events
            (seq, received_at, method, path, headers_json, body, provider_event_id, kind, outcome, reason, applied_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?

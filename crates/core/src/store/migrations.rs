@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_contacts.sql")),
     (8, include_str!("migrations/0008_outbox.sql")),
     (9, include_str!("migrations/0009_conversations.sql")),
+    (10, include_str!("migrations/0010_webhook_log_rows.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

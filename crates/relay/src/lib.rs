@@ -21,6 +21,7 @@ mod embed;
 mod error;
 mod identity;
 mod ingest;
+pub mod pg_store;
 mod sealing;
 mod serve;
 pub mod sqlite_store;
@@ -40,6 +41,7 @@ use serde::Serialize;
 
 pub use config::{Config, ConfigError};
 pub use error::RelayError;
+pub use pg_store::{DatabaseUrl, PgStore};
 pub use serve::serve;
 pub use sqlite_store::SqliteStore;
 pub use store::{ChannelInfo, ChannelStats, EventStore};

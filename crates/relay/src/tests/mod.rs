@@ -21,6 +21,8 @@ mod connections;
 mod embed;
 mod errors;
 mod paths;
+mod pg_instances;
+mod store_contract;
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";
 

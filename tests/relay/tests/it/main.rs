@@ -12,5 +12,6 @@ mod byte_exact;
 mod config;
 mod desktop_crash;
 mod durability;
+mod instances;
 mod limits;
 mod restore;

@@ -18,7 +18,7 @@ pub(super) const CURRENT: i32 = MIGRATIONS.len() as i32;
 
 /// The advisory lock key that serialises migrations and floor updates across instances ("wadesk"
 /// in ASCII).
-const LOCK_KEY: i64 = 0x0077_6164_6573_6b;
+const LOCK_KEY: i64 = 0x0000_7761_6465_736b;
 
 /// Brings the database to [`CURRENT`], then raises the shared seq floor to `now_us` and every
 /// existing channel's floor with it (an instance start is when a restored database comes into

@@ -55,14 +55,11 @@ impl Desktop {
     fn read(&mut self, stream: &mut Stream, channel: &TestChannel, within: Duration) -> Result<(), String> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            match stream.read_frame(Duration::from_millis(50))? {
-                Some(ServerFrame::Event(e)) => {
-                    self.received.push((e.seq, id_of(channel, &e.sealed)));
-                    if self.received.len() % 50 == 0 {
-                        stream.ack(e.seq);
-                    }
+            if let Some(ServerFrame::Event(e)) = stream.read_frame(Duration::from_millis(50))? {
+                self.received.push((e.seq, id_of(channel, &e.sealed)));
+                if self.received.len().is_multiple_of(50) {
+                    stream.ack(e.seq);
                 }
-                Some(_) | None => {}
             }
         }
         Ok(())

@@ -28,6 +28,11 @@ done
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "PostgreSQL for the relay's PostgreSQL tests (scripts/lib/postgres.sh)"
+# A private server on a loopback port, stopped on exit; the tests fail without it under CI.
+source "$ROOT/scripts/lib/postgres.sh"
+trap 'wadesk_pg_stop' EXIT
+
 step "Rust unit and integration tests"
 cargo nextest run --workspace --exclude wadesk-e2e --no-fail-fast
 
@@ -36,7 +41,7 @@ step "fuzz: every parser of untrusted bytes, ${FUZZ_SECONDS:-10} s per target (s
 
 step "OS keychain (Secret Service via gnome-keyring on a private D-Bus session)"
 keyhome=$(mktemp -d)
-trap 'rm -rf "$keyhome"' EXIT
+trap 'rm -rf "$keyhome"; wadesk_pg_stop' EXIT
 HOME="$keyhome" XDG_DATA_HOME="$keyhome/share" dbus-run-session -- bash -c '
   printf "wadesk-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo nextest run -p wadesk-core --run-ignored only -E "test(keychain)" --no-fail-fast'

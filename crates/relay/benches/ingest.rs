@@ -5,6 +5,8 @@
 //! ```sh
 //! cargo bench -p wadesk-relay --bench ingest
 //! # knobs: WADESK_BENCH_POSTS=50000  WADESK_BENCH_CONNECTIONS=16,64,256  WADESK_BENCH_DIR=/some/disk
+//! # and WADESK_BENCH_DATABASE_URL=postgres://… to run the same loads on the PostgreSQL store too
+//! # (a fresh channel in that database; source scripts/lib/postgres.sh for a local server)
 //! ```
 //!
 //! How it is set up, and why:
@@ -169,6 +171,9 @@ fn main() -> BenchResult<()> {
 
     print_disk_use(dir.path(), stored)?;
     breakdown(&relay_rt, &keys, body_len, posts)?;
+    if let Ok(url) = std::env::var("WADESK_BENCH_DATABASE_URL") {
+        postgres_runs(&relay_rt, &wadesk_relay::DatabaseUrl::new(url), &connection_counts, posts)?;
+    }
 
     let _ = stop.send(());
     relay_rt.block_on(server)??;
@@ -201,9 +206,9 @@ struct Run {
 
 /// Posts `posts` webhooks over `connections` keep-alive connections as fast as the relay answers,
 /// and checks the channel's head moved by exactly the number of 2xx answers.
-fn run(
+fn run<S: EventStore>(
     relay_rt: &tokio::runtime::Runtime,
-    store: &Arc<SqliteStore>,
+    store: &Arc<S>,
     channel_id: &str,
     addr: SocketAddr,
     hook_path: &Arc<str>,
@@ -211,7 +216,7 @@ fn run(
     posts: u64,
 ) -> BenchResult<Run> {
     let head_before = relay_rt.block_on(store.stats(channel_id))?.head;
-    let (commits, watcher) = count_commits(relay_rt, store, channel_id);
+    let (commits, watcher) = count_commits(relay_rt, &**store, channel_id);
     let cpu_before = (process_cpu(), cpu_by_thread_name(), machine_busy_cpu());
     let path = hook_path.clone();
     let (load, loadgen_cpu) = on_loadgen(move || generate_load(addr, path, connections, posts))?;
@@ -383,7 +388,7 @@ fn breakdown(relay_rt: &tokio::runtime::Runtime, keys: &ChannelKeys, body_len: u
         hook_hash: [1; 32],
         client_hash: [2; 32],
     }))?;
-    let commits = count_commits(relay_rt, &store, channel_id);
+    let commits = count_commits(relay_rt, &*store, channel_id);
     let cpu_before = (process_cpu(), cpu_by_thread_name());
     let elapsed = relay_rt.block_on(async {
         let next = Arc::new(AtomicU64::new(0));
@@ -420,9 +425,9 @@ fn breakdown(relay_rt: &tokio::runtime::Runtime, keys: &ChannelKeys, body_len: u
 
 /// Counts group commits that move `channel_id`'s head: one head-watch wake-up per commit, unless two
 /// commits land before the counting task runs (so a lower bound). Abort the handle to stop.
-fn count_commits(
+fn count_commits<S: EventStore>(
     relay_rt: &tokio::runtime::Runtime,
-    store: &SqliteStore,
+    store: &S,
     channel_id: &str,
 ) -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
     let commits = Arc::new(AtomicU64::new(0));
@@ -465,4 +470,74 @@ fn count_events(dir: &Path, channel_id: &str) -> BenchResult<u64> {
         |r| r.get(0),
     )?;
     Ok(n as u64)
+}
+
+/// The same HTTP loads into the PostgreSQL store ([`wadesk_relay::PgStore`], one instance). The
+/// database server is another process: its CPU shows under "others", not in µs/webhook.
+fn postgres_runs(
+    relay_rt: &tokio::runtime::Runtime,
+    url: &wadesk_relay::DatabaseUrl,
+    connection_counts: &[usize],
+    posts: u64,
+) -> BenchResult<()> {
+    println!();
+    println!("PostgreSQL store ({}), same loads:", url.redacted());
+    let store = Arc::new(relay_rt.block_on(wadesk_relay::PgStore::open(url))?);
+    let config =
+        Config { admin_token: Some(ADMIN.into()), rate_per_sec: 10_000_000, burst: 10_000_000, ..Config::default() };
+    let state = RelayState::new(store.clone(), config)?;
+    let listener = relay_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = relay_rt.spawn(wadesk_relay::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let public_key = ChannelKeys::generate().public_key_b64();
+    let (channel, _) = on_loadgen(move || create_channel(addr, public_key))?;
+    let channel = channel?;
+    let hook_path: Arc<str> = channel.hook_path.clone().into();
+    let mut total_ok = run(relay_rt, &store, &channel.channel_id, addr, &hook_path, 16, WARMUP_POSTS)?.ok;
+    println!(
+        "{:>5} {:>10} {:>7} {:>7} {:>7} {:>7} {:>11} {:>8} {:>8} {:>9}",
+        "conns",
+        "webhooks/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "non-2xx",
+        "posts/commit",
+        "workers",
+        "others",
+        "µs/webhook"
+    );
+    for &connections in connection_counts {
+        let r = run(relay_rt, &store, &channel.channel_id, addr, &hook_path, connections, posts)?;
+        total_ok += r.ok;
+        let secs = r.elapsed.as_secs_f64();
+        println!(
+            "{:>5} {:>10.0} {:>7.2} {:>7.2} {:>7.2} {:>7} {:>11.1} {:>7.0}% {:>7.0}% {:>9.0}",
+            connections,
+            r.ok as f64 / secs,
+            ms(loadgen::percentile(&r.latencies_us, 50.0)),
+            ms(loadgen::percentile(&r.latencies_us, 99.0)),
+            ms(r.latencies_us.last().copied().unwrap_or(0)),
+            r.failed,
+            r.ok as f64 / r.commits.max(1) as f64,
+            100.0 * r.workers_cpu.as_secs_f64() / secs,
+            100.0 * r.others_cpu.as_secs_f64() / secs,
+            r.relay_cpu.as_secs_f64() * 1e6 / r.ok.max(1) as f64,
+        );
+    }
+    let stored = relay_rt.block_on(store.count_after(&channel.channel_id, 0))?;
+    if stored == total_ok {
+        println!("verified: the database holds {stored} events = {total_ok} 2xx answers (incl. warm-up)");
+    } else {
+        println!("MISMATCH: the database holds {stored} events but {total_ok} posts were answered 2xx");
+    }
+    let _ = stop.send(());
+    relay_rt.block_on(server)??;
+    if stored != total_ok {
+        return Err("stored events and 2xx answers differ".into());
+    }
+    Ok(())
 }

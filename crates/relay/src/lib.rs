@@ -24,6 +24,7 @@ mod error;
 mod identity;
 mod ingest;
 mod metrics;
+pub mod pg_store;
 mod sealing;
 mod serve;
 pub mod sqlite_store;
@@ -43,6 +44,7 @@ use serde::Serialize;
 
 pub use config::{Config, ConfigError};
 pub use error::RelayError;
+pub use pg_store::{DatabaseUrl, PgStore};
 pub use serve::serve;
 pub use sqlite_store::SqliteStore;
 pub use store::{ChannelInfo, ChannelStats, EventStore};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use wadesk_relay::admin_cli::ChannelsCommand;
-use wadesk_relay::{Config, RelayState, SqliteStore};
+use wadesk_relay::{Config, DatabaseUrl, EventStore, PgStore, RelayState, SqliteStore};
 
 /// See Cargo.toml: glibc's allocator was a fifth of the relay's CPU per webhook.
 #[global_allocator]
@@ -32,9 +32,13 @@ struct Args {
     /// Address to listen on. Put it behind a TLS reverse proxy when it faces the internet.
     #[arg(long, env = "WADESK_RELAY_LISTEN", default_value = "127.0.0.1:8787", global = true)]
     listen: std::net::SocketAddr,
-    /// Where relay.db lives.
+    /// Where relay.db lives (the embedded SQLite store, used without --database-url).
     #[arg(long, env = "WADESK_RELAY_DATA_DIR", default_value = "./relay-data")]
     data_dir: PathBuf,
+    /// PostgreSQL connection string (postgres://user:password@host/db): several relay instances over one
+    /// database. Without it, SQLite in --data-dir. Never logged with its password.
+    #[arg(long, env = "WADESK_RELAY_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Largest webhook body in bytes, 1024 to 8388608 (default 4 MiB).
     #[arg(long, env = "WADESK_RELAY_BODY_LIMIT")]
     body_limit: Option<usize>,
@@ -156,12 +160,26 @@ async fn main() -> anyhow::Result<()> {
     if config.admin_token.is_none() {
         tracing::warn!("no admin token configured: channel administration and /metrics are disabled");
     }
-    let store = Arc::new(SqliteStore::open(&args.data_dir).with_context(|| "opening the relay store")?);
+    match args.database_url.clone().map(DatabaseUrl::new) {
+        Some(url) => {
+            let store = PgStore::open(&url).await.context("opening the relay's PostgreSQL store")?;
+            let described = store.describe();
+            run(Arc::new(store), config, &args, &described).await
+        }
+        None => {
+            let store = SqliteStore::open(&args.data_dir).context("opening the relay store")?;
+            run(Arc::new(store), config, &args, &args.data_dir.display().to_string()).await
+        }
+    }
+}
+
+/// Serves `store` until Ctrl-C or SIGTERM; `where_` names it in the log (a URL without its password).
+async fn run<S: EventStore>(store: Arc<S>, config: Config, args: &Args, where_: &str) -> anyhow::Result<()> {
     let state = RelayState::new(store, config)?;
     tokio::spawn(wadesk_relay::purge_loop(state.clone(), Duration::from_secs(600)));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(addr = %listener.local_addr()?, data_dir = %args.data_dir.display(), "relay listening");
+    tracing::info!(addr = %listener.local_addr()?, store = %where_, "relay listening");
     wadesk_relay::serve(listener, state, shutdown()).await?;
     Ok(())
 }

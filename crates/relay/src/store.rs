@@ -1,5 +1,6 @@
-//! What the relay needs from durable storage, so that the embedded SQLite store can later be joined
-//! by a PostgreSQL one for several relay instances.
+//! What the relay needs from durable storage. Two stores keep it: the embedded SQLite one
+//! ([`crate::sqlite_store`]) and the PostgreSQL one for several relay instances
+//! ([`crate::pg_store`]); `src/tests/store_contract.rs` runs the same checks on both.
 //!
 //! Contract (every store, and the stream handler relies on each point):
 //!

@@ -19,6 +19,7 @@
 
 pub mod desktop;
 pub mod http;
+pub mod postgres;
 pub mod process;
 pub mod remote;
 pub mod stream;
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 use wadesk_relay_protocol::{open, CapturedRequest, ChannelKeys, CreatedChannel};
 
 pub use desktop::Desktop;
+pub use postgres::TestDatabase;
 pub use process::{RelayOptions, RelayProcess, ADMIN_TOKEN};
 pub use remote::RemoteDesktop;
 pub use stream::Stream;

@@ -32,6 +32,7 @@ const RELAY_ENV: &[&str] = &[
     "WADESK_RELAY_ADMIN_TOKEN_FILE",
     "WADESK_RELAY_ADMIN_TOKEN",
     "WADESK_RELAY_URL",
+    "WADESK_RELAY_DATABASE_URL",
 ];
 
 /// The database files of a relay's data dir.
@@ -65,6 +66,8 @@ pub struct RelayOptions {
     pub burst: u32,
     /// `WADESK_RELAY_ADMIN_TOKEN`; `None` starts a relay with channel creation disabled.
     pub admin_token: Option<String>,
+    /// `WADESK_RELAY_DATABASE_URL`: the PostgreSQL store instead of SQLite in the data dir.
+    pub database_url: Option<String>,
 }
 
 impl Default for RelayOptions {
@@ -76,6 +79,7 @@ impl Default for RelayOptions {
             rate_per_sec: 1_000_000,
             burst: 1_000_000,
             admin_token: Some(ADMIN_TOKEN.into()),
+            database_url: None,
         }
     }
 }
@@ -186,6 +190,9 @@ impl RelayProcess {
         clear_relay_env(&mut cmd);
         if let Some(token) = &self.options.admin_token {
             cmd.env("WADESK_RELAY_ADMIN_TOKEN", token);
+        }
+        if let Some(url) = &self.options.database_url {
+            cmd.env("WADESK_RELAY_DATABASE_URL", url);
         }
         cmd.env("NO_COLOR", "1").env("RUST_LOG", "info");
         // The relay logs to stdout (tracing's default); panics and clap errors go to stderr.

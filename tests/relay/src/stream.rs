@@ -45,20 +45,29 @@ impl Stream {
     /// # Panics
     /// When the stream fails or closes, or a frame does not decode.
     pub fn try_next_frame(&mut self, within: Duration) -> Option<ServerFrame> {
+        self.read_frame(within).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The next frame within `within` (`Ok(None)` when none came), or why the stream ended: for a
+    /// test that expects the relay to go away (killed) mid-stream.
+    ///
+    /// # Panics
+    /// When a frame does not decode.
+    pub fn read_frame(&mut self, within: Duration) -> Result<Option<ServerFrame>, String> {
         let deadline = Instant::now() + within;
         loop {
             match self.ws.read() {
-                Ok(Message::Binary(bytes)) => return Some(ServerFrame::decode(&bytes).expect("a server frame")),
-                Ok(Message::Close(frame)) => panic!("the relay closed the stream: {frame:?}"),
+                Ok(Message::Binary(bytes)) => return Ok(Some(ServerFrame::decode(&bytes).expect("a server frame"))),
+                Ok(Message::Close(frame)) => return Err(format!("the relay closed the stream: {frame:?}")),
                 Ok(_) => {}
                 Err(tungstenite::Error::Io(e))
                     if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
                 {
                     if Instant::now() >= deadline {
-                        return None;
+                        return Ok(None);
                     }
                 }
-                Err(e) => panic!("the stream failed: {e}"),
+                Err(e) => return Err(format!("the stream failed: {e}")),
             }
         }
     }

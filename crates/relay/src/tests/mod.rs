@@ -22,6 +22,8 @@ mod embed;
 mod errors;
 mod metrics;
 mod paths;
+mod pg_instances;
+mod store_contract;
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";
 

@@ -13,5 +13,6 @@ mod channels_cli;
 mod config;
 mod desktop_crash;
 mod durability;
+mod instances;
 mod limits;
 mod restore;

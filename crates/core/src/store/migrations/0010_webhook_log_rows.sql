@@ -25,5 +25,4 @@ INSERT INTO webhook_events_v2 (seq, received_at, method, path, headers_json, bod
     FROM webhook_events ORDER BY seq;
 DROP TABLE webhook_events;
 ALTER TABLE webhook_events_v2 RENAME TO webhook_events;
-CREATE INDEX webhook_events_by_seq ON webhook_events (seq);
 CREATE INDEX webhook_events_kind ON webhook_events (kind, seq);

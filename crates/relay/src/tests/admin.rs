@@ -11,6 +11,19 @@ fn admin(method: &str, path: &str, token: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// Whether the relay ends `ws` within 5 s (frames before the end are skipped).
+async fn stream_ends(ws: &mut Ws) -> bool {
+    let end = async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), end).await.is_ok()
+}
+
 async fn json(r: &Relay, req: Request<Body>) -> (StatusCode, serde_json::Value) {
     let (status, body) = call(r, req).await;
     (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
@@ -85,15 +98,7 @@ async fn revoking_a_channel_stops_its_hook_and_key_ends_its_stream_and_deletes_i
     let (status, v) = json(&r, admin("DELETE", &format!("/v1/channels/{}", ch.channel_id), ADMIN)).await;
     assert_eq!((status, v["channel_id"].as_str()), (StatusCode::OK, Some(ch.channel_id.as_str())), "{v}");
     // The open stream ends.
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ws.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            }
-        }
-    });
-    assert!(ended.await.is_ok(), "the revoked channel's stream stayed open");
+    assert!(stream_ends(&mut ws).await, "the revoked channel's stream stayed open");
     assert_eq!(call(&r, post(&ch.hook_path, "{}")).await.0, StatusCode::NOT_FOUND);
     assert!(connect(addr, &ch.client_key, 0).await.is_err(), "the revoked key still streams");
     assert!(r.state.store().events_after(&ch.channel_id, 0, 10).await.unwrap().is_empty());
@@ -117,15 +122,7 @@ async fn a_rotated_client_key_replaces_the_old_one_and_the_hook_url_keeps_workin
     assert_eq!(status, StatusCode::OK, "{v}");
     let new_key = v["client_key"].as_str().unwrap().to_owned();
     assert!(new_key.starts_with("wk_") && new_key != ch.client_key);
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match old_stream.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            }
-        }
-    });
-    assert!(ended.await.is_ok(), "a stream with the old key stayed open");
+    assert!(stream_ends(&mut old_stream).await, "a stream with the old key stayed open");
     assert!(connect(addr, &ch.client_key, 0).await.is_err(), "the old key still streams");
     assert_eq!(call(&r, post(&ch.hook_path, "{}")).await.0, StatusCode::OK, "the hook URL changed");
     let mut ws = connect(addr, &new_key, 0).await.unwrap();

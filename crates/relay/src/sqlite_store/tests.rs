@@ -129,3 +129,27 @@ async fn a_relay_db_from_a_newer_relay_is_refused_untouched() {
     let err = SqliteStore::open(dir.path()).unwrap_err();
     assert!(err.to_string().contains("newer"), "{err}");
 }
+
+#[tokio::test]
+async fn a_large_revocation_hands_its_space_back_in_steps_without_holding_up_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.create_channel(channel("ch_big", 1)).await.unwrap();
+    store.create_channel(channel("ch_small", 2)).await.unwrap();
+    // About 20 MiB: more than one vacuum step (16 MiB).
+    let sealed = vec![3; 1_200];
+    let appends = (0..16_000).map(|_| store.append("ch_big", 10, sealed.clone()));
+    for seq in futures_util::future::join_all(appends).await {
+        seq.unwrap();
+    }
+    let (_, full) = disk(dir.path());
+    assert!(store.revoke_channel("ch_big").await.unwrap());
+    let (_, first_step) = disk(dir.path());
+    assert!(first_step > full / 8, "one step returned everything ({first_step} of {full} B left)");
+    // The next batches return the rest.
+    for _ in 0..3 {
+        store.append("ch_small", 10, vec![1]).await.unwrap();
+    }
+    let (_, after) = disk(dir.path());
+    assert!(after < full / 8, "relay.db is still {after} B of {full} B after the following batches");
+}

@@ -33,6 +33,9 @@ pub(super) const ACK_DELAY: Duration = Duration::from_millis(100);
 /// Free pages kept for reuse after a purge or revocation, as a share of the file's pages; the
 /// rest go back to the file system.
 const FREE_SLACK_DIVISOR: i64 = 8;
+/// Most pages one batch hands back (16 MiB): returning a whole revoked channel at once would hold
+/// up the webhooks queued behind it, so the rest goes after the following batches.
+const VACUUM_STEP: i64 = 4096;
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -106,6 +109,7 @@ pub(super) fn writer_loop(
     rx: mpsc::Receiver<Op>,
     shared: Arc<Shared>,
 ) {
+    let mut more_to_return = false;
     while let Ok(first) = rx.recv() {
         let batch = gather(first, &rx, &shared.arriving);
         let before = seqs.clone();
@@ -113,9 +117,10 @@ pub(super) fn writer_loop(
         match apply_batch(&mut conn, &mut seqs, &batch, &acks) {
             Ok((results, freed)) => {
                 announce(&shared, &before, &seqs);
-                if freed {
-                    // Before the answers, so a purge or revocation is answered once the space is back.
-                    return_free_pages(&conn);
+                if freed || more_to_return {
+                    // Before the answers, so a purge or revocation is answered once (the first
+                    // step of) the space is back.
+                    more_to_return = return_free_pages(&conn);
                 }
                 for (op, result) in batch.into_iter().zip(results) {
                     reply(op, result);
@@ -337,25 +342,30 @@ fn revoke(
     Ok(true)
 }
 
-/// Hands free pages beyond a slack of one in [`FREE_SLACK_DIVISOR`] back to the file system, so
-/// a file that shrank in use shrinks on disk too; the slack is reused by the next inserts.
-fn return_free_pages(conn: &Connection) {
+/// Hands free pages beyond a slack of one in [`FREE_SLACK_DIVISOR`] back to the file system, at
+/// most [`VACUUM_STEP`] at a time, so a file that shrank in use shrinks on disk too; the slack is
+/// reused by the next inserts. Says whether more remain to be returned.
+fn return_free_pages(conn: &Connection) -> bool {
     let counts = conn.query_row(
         "SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)",
         [],
         |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
     );
-    let Ok((free, pages)) = counts else { return };
+    let Ok((free, pages)) = counts else { return false };
     let excess = free - pages / FREE_SLACK_DIVISOR;
     if excess > 0 {
+        let step = excess.min(VACUUM_STEP);
         // Each step of the pragma frees one page, so it is stepped to the end.
-        let vacuumed = conn.prepare(&format!("PRAGMA incremental_vacuum({excess})")).and_then(|mut stmt| {
+        let vacuumed = conn.prepare(&format!("PRAGMA incremental_vacuum({step})")).and_then(|mut stmt| {
             let mut rows = stmt.query([])?;
             while rows.next()?.is_some() {}
             Ok(())
         });
         if let Err(e) = vacuumed {
             tracing::warn!("could not return free pages: {e}");
+            return false;
         }
+        return excess > step;
     }
+    false
 }

@@ -2,8 +2,9 @@
 //! events.
 //!
 //! With `v=2` the first frame is `Head { head, waiting }`: the committed head and how many events
-//! the backlog holds, so the desktop shows what is waiting before it arrives. Events go out in seq order; `CaughtUp { head }` marks the end of the backlog and carries the
-//! channel's real head (never the client's cursor). The client acks cumulatively after committing.
+//! the backlog holds, so the desktop shows what is waiting before it arrives. Events go out in seq
+//! order; `CaughtUp { head }` marks the end of the backlog and carries the channel's real head
+//! (never the client's cursor). The client acks cumulatively after committing.
 //! The relay pings every `heartbeat` and drops a client it has not heard from (any frame, pongs
 //! included) for `dead_after`; the client does the same on its side.
 //!

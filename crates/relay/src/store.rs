@@ -135,6 +135,68 @@ impl Drop for Incoming {
     }
 }
 
+/// Each channel's committed head, watched by the streams that follow it: the `subscribe` side of
+/// the contract, kept the same way by every store. Closing a channel's watcher ends the streams
+/// holding it (revocation, key rotation).
+#[derive(Debug, Default)]
+pub struct HeadWatchers(std::sync::Mutex<std::collections::HashMap<String, tokio::sync::watch::Sender<u64>>>);
+
+impl HeadWatchers {
+    /// Watchers for channels whose heads are known, as a store opens.
+    pub fn with_heads(heads: impl IntoIterator<Item = (String, u64)>) -> Self {
+        HeadWatchers(std::sync::Mutex::new(
+            heads.into_iter().map(|(id, head)| (id, tokio::sync::watch::channel(head).0)).collect(),
+        ))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, tokio::sync::watch::Sender<u64>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A receiver of the channel's head (0 until one is known).
+    pub fn subscribe(&self, channel_id: &str) -> tokio::sync::watch::Receiver<u64> {
+        self.lock().entry(channel_id.to_owned()).or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe()
+    }
+
+    /// Raises the channel's head to `head`; heads only move forward.
+    pub fn raise(&self, channel_id: &str, head: u64) {
+        let mut heads = self.lock();
+        let sender = heads.entry(channel_id.to_owned()).or_insert_with(|| tokio::sync::watch::channel(head).0);
+        sender.send_if_modified(|h| {
+            let moved = head > *h;
+            if moved {
+                *h = head;
+            }
+            moved
+        });
+    }
+
+    /// Ends the streams holding the channel's watcher; with `Some(head)` a new watcher takes its
+    /// place for streams opened from now on. Call it after the channel cache changed, so no
+    /// stream authenticated with the old credentials can pick up the new watcher.
+    pub fn close(&self, channel_id: &str, head: Option<u64>) {
+        let mut heads = self.lock();
+        match head {
+            Some(head) => {
+                heads.insert(channel_id.to_owned(), tokio::sync::watch::channel(head).0);
+            }
+            None => {
+                heads.remove(channel_id);
+            }
+        }
+    }
+
+    /// The channel's head as last announced, if it is watched.
+    pub fn current(&self, channel_id: &str) -> Option<u64> {
+        self.lock().get(channel_id).map(|s| *s.borrow())
+    }
+
+    /// The channels watched now.
+    pub fn channels(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+}
+
 /// Durable event storage. See the module docs for the contract.
 pub trait EventStore: Send + Sync + 'static {
     /// Announces a webhook that will reach [`EventStore::append`] soon (held until then).

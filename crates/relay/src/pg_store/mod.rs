@@ -97,26 +97,13 @@ pub(crate) struct Shared {
     /// Bumped on every invalidation, so a lookup racing one does not cache what it read before it.
     cache_generation: AtomicU64,
     /// Each channel's committed head, for streams.
-    heads: Mutex<HashMap<String, watch::Sender<u64>>>,
+    heads: crate::store::HeadWatchers,
     /// Acked seqs not yet written, clamped to the head when recorded.
     acks: Mutex<HashMap<String, u64>>,
     ack_wake: tokio::sync::Notify,
 }
 
 impl Shared {
-    /// Raises a channel's head watcher to `head` (heads only move forward).
-    fn raise_head(&self, channel_id: &str, head: u64) {
-        let mut heads = self.heads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let sender = heads.entry(channel_id.to_owned()).or_insert_with(|| watch::channel(head).0);
-        sender.send_if_modified(|h| {
-            let moved = head > *h;
-            if moved {
-                *h = head;
-            }
-            moved
-        });
-    }
-
     /// Drops every cached entry of `channel_id` (all of them with `None`).
     fn forget(&self, channel_id: Option<&str>) {
         self.cache_generation.fetch_add(1, Ordering::AcqRel);
@@ -128,24 +115,6 @@ impl Shared {
             }
             None => *cache = ChannelCache::default(),
         }
-    }
-
-    /// Ends the streams holding the channel's watcher; with `Some(head)` a new watcher takes its
-    /// place for streams opened from now on. Called after the cache forgot the channel.
-    fn close_streams(&self, channel_id: &str, head: Option<u64>) {
-        let mut heads = self.heads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match head {
-            Some(head) => {
-                heads.insert(channel_id.to_owned(), watch::channel(head).0);
-            }
-            None => {
-                heads.remove(channel_id);
-            }
-        }
-    }
-
-    fn current_head(&self, channel_id: &str) -> Option<u64> {
-        self.heads.lock().ok()?.get(channel_id).map(|s| *s.borrow())
     }
 }
 
@@ -196,7 +165,7 @@ impl PgStore {
             cache: RwLock::default(),
             cache_live: AtomicBool::new(false),
             cache_generation: AtomicU64::new(0),
-            heads: Mutex::default(),
+            heads: crate::store::HeadWatchers::default(),
             acks: Mutex::default(),
             ack_wake: tokio::sync::Notify::new(),
         });
@@ -232,7 +201,7 @@ impl PgStore {
         };
         // Before the watcher is handed out (stream handlers look the channel up first), so the
         // head a new stream reads is the committed one.
-        self.shared.raise_head(&channel.id, head);
+        self.shared.heads.raise(&channel.id, head);
         if live && self.shared.cache_generation.load(Ordering::Acquire) == generation {
             let mut cache = self.shared.cache.write().map_err(|_| StoreError("cache poisoned".into()))?;
             cache.by_hook.insert(hook, channel.clone());
@@ -262,7 +231,7 @@ impl EventStore for PgStore {
             )
             .await
             .map_err(pg_error)?;
-        self.shared.raise_head(&c.id, 0);
+        self.shared.heads.raise(&c.id, 0);
         Ok(())
     }
 
@@ -296,7 +265,7 @@ impl EventStore for PgStore {
 
     async fn ack(&self, channel_id: &str, seq: u64) -> Result<(), StoreError> {
         // Clamped to the committed head known here, and again in SQL where it is certain.
-        let seq = seq.min(self.shared.current_head(channel_id).unwrap_or(0));
+        let seq = seq.min(self.shared.heads.current(channel_id).unwrap_or(0));
         {
             let mut acks = self.shared.acks.lock().map_err(|_| StoreError("ack table poisoned".into()))?;
             let slot = acks.entry(channel_id.to_owned()).or_insert(seq);
@@ -335,23 +304,20 @@ impl EventStore for PgStore {
         if let Ok(mut acks) = self.shared.acks.lock() {
             acks.remove(channel_id);
         }
-        self.shared.close_streams(channel_id, None);
+        self.shared.heads.close(channel_id, None);
         Ok(found)
     }
 
     async fn rotate_client_key(&self, channel_id: &str, client_hash: [u8; 32]) -> Result<bool, StoreError> {
         let Some(head) = writer::rotate(&self.shared, channel_id, &client_hash).await? else { return Ok(false) };
         self.shared.forget(Some(channel_id));
-        let head = self.shared.current_head(channel_id).unwrap_or(0).max(head);
-        self.shared.close_streams(channel_id, Some(head));
+        let head = self.shared.heads.current(channel_id).unwrap_or(0).max(head);
+        self.shared.heads.close(channel_id, Some(head));
         Ok(true)
     }
 
     fn subscribe(&self, channel_id: &str) -> watch::Receiver<u64> {
-        match self.shared.heads.lock() {
-            Ok(mut w) => w.entry(channel_id.to_owned()).or_insert_with(|| watch::channel(0).0).subscribe(),
-            Err(_) => watch::channel(0).1,
-        }
+        self.shared.heads.subscribe(channel_id)
     }
 }
 

@@ -120,7 +120,7 @@ impl Drop for AbortOnDrop {
 /// Whatever changed while nobody listened: every watcher is replaced by one at the database's
 /// head (ending the streams that held the old one), and watchers of channels gone are dropped.
 async fn resync(client: &tokio_postgres::Client, shared: &Shared) -> Result<(), StoreError> {
-    let watched: Vec<String> = shared.heads.lock().map(|h| h.keys().cloned().collect()).unwrap_or_default();
+    let watched = shared.heads.channels();
     if watched.is_empty() {
         return Ok(());
     }
@@ -130,8 +130,8 @@ async fn resync(client: &tokio_postgres::Client, shared: &Shared) -> Result<(), 
     shared.forget(None);
     for id in watched {
         let head = heads.get(&id).map(|h| super::to_u64(*h));
-        let current = shared.current_head(&id).unwrap_or(0);
-        shared.close_streams(&id, head.map(|h| h.max(current)));
+        let current = shared.heads.current(&id).unwrap_or(0);
+        shared.heads.close(&id, head.map(|h| h.max(current)));
     }
     Ok(())
 }
@@ -151,7 +151,7 @@ fn apply(shared: &Shared, payload: &str) {
     match kind {
         "h" => {
             if let Some(head) = parts.next().and_then(|h| h.parse::<u64>().ok()) {
-                shared.raise_head(channel, head);
+                shared.heads.raise(channel, head);
             }
         }
         "r" => {
@@ -159,12 +159,12 @@ fn apply(shared: &Shared, payload: &str) {
             if let Ok(mut acks) = shared.acks.lock() {
                 acks.remove(channel);
             }
-            shared.close_streams(channel, None);
+            shared.heads.close(channel, None);
         }
         "k" => {
             shared.forget(Some(channel));
-            let head = shared.current_head(channel).unwrap_or(0);
-            shared.close_streams(channel, Some(head));
+            let head = shared.heads.current(channel).unwrap_or(0);
+            shared.heads.close(channel, Some(head));
         }
         _ => {}
     }

@@ -49,7 +49,7 @@ pub(super) async fn writer_loop(shared: Arc<Shared>, mut rx: mpsc::UnboundedRece
                     // Heads first, answers second: once a webhook is answered, a stream opened
                     // with its seq as cursor finds the head at or above it.
                     for (id, head) in &heads {
-                        shared.raise_head(id, *head);
+                        shared.heads.raise(id, *head);
                     }
                     for (op, seq) in batch.into_iter().zip(seqs) {
                         let _ = op.reply.send(seq);

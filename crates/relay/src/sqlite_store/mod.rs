@@ -96,14 +96,14 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 struct Loaded {
     cache: ChannelCache,
     seqs: HashMap<String, SeqState>,
-    watchers: HashMap<String, watch::Sender<u64>>,
+    heads: Vec<(String, u64)>,
 }
 
 /// Every channel in the file, for the cache and the writer.
 fn load_channels(conn: &Connection, floor: u64) -> Result<Loaded, StoreError> {
     let mut cache = ChannelCache::default();
     let mut seqs = HashMap::new();
-    let mut watchers = HashMap::new();
+    let mut heads = Vec::new();
     let mut stmt =
         conn.prepare(&format!("SELECT no, id, public_key, hook_hash, client_hash, {HEAD} FROM channels c"))?;
     let rows = stmt.query_map([], |r| {
@@ -131,9 +131,9 @@ fn load_channels(conn: &Connection, floor: u64) -> Result<Loaded, StoreError> {
         cache.by_hook.insert(hook, ch.clone());
         cache.by_client.insert(client, ch);
         seqs.insert(id.clone(), SeqState { no, head, next });
-        watchers.insert(id, watch::channel(head).0);
+        heads.push((id, head));
     }
-    Ok(Loaded { cache, seqs, watchers })
+    Ok(Loaded { cache, seqs, heads })
 }
 
 impl SqliteStore {
@@ -143,8 +143,9 @@ impl SqliteStore {
         let path = data_dir.join("relay.db");
         let mut conn = open(&path)?;
         schema::migrate(&mut conn)?;
-        let Loaded { cache, seqs, watchers } = load_channels(&conn, now_micros())?;
-        let shared = Arc::new(Shared { acks: Mutex::default(), heads: Mutex::new(watchers), arriving: Arc::default() });
+        let Loaded { cache, seqs, heads } = load_channels(&conn, now_micros())?;
+        let heads = crate::store::HeadWatchers::with_heads(heads);
+        let shared = Arc::new(Shared { acks: Mutex::default(), heads, arriving: Arc::default() });
         let (tx, rx) = mpsc::channel();
         let for_writer = shared.clone();
         std::thread::Builder::new()
@@ -262,8 +263,7 @@ impl EventStore for SqliteStore {
 
     async fn ack(&self, channel_id: &str, seq: u64) -> Result<(), StoreError> {
         // Clamped to the committed head here, so what is pending is always a seq that exists.
-        let head = *self.subscribe(channel_id).borrow();
-        let seq = seq.min(head);
+        let seq = seq.min(self.shared.heads.current(channel_id).unwrap_or(0));
         {
             let mut acks = self.shared.acks.lock().map_err(|_| StoreError("ack table poisoned".into()))?;
             let slot = acks.entry(channel_id.to_owned()).or_insert(seq);
@@ -348,7 +348,7 @@ impl EventStore for SqliteStore {
         if let Ok(mut acks) = self.shared.acks.lock() {
             acks.remove(channel_id);
         }
-        self.close_streams(channel_id, None);
+        self.shared.heads.close(channel_id, None);
         Ok(found)
     }
 
@@ -363,37 +363,18 @@ impl EventStore for SqliteStore {
                 cache.by_client.insert(client_hash, ch);
             }
             drop(cache);
-            let head = *self.subscribe(channel_id).borrow();
-            self.close_streams(channel_id, Some(head));
+            let head = self.shared.heads.current(channel_id).unwrap_or(0);
+            self.shared.heads.close(channel_id, Some(head));
         }
         Ok(found)
     }
 
     fn subscribe(&self, channel_id: &str) -> watch::Receiver<u64> {
-        match self.shared.heads.lock() {
-            Ok(mut w) => w.entry(channel_id.to_owned()).or_insert_with(|| watch::channel(0).0).subscribe(),
-            Err(_) => watch::channel(0).1,
-        }
+        self.shared.heads.subscribe(channel_id)
     }
 }
 
 impl SqliteStore {
-    /// Drops the channel's head watcher, which ends every stream holding it; with `Some(head)` a
-    /// new one takes its place for streams opened from now on. Called after the cache changed, so
-    /// no stream authenticated with the old credentials can pick up the new watcher.
-    fn close_streams(&self, channel_id: &str, head: Option<u64>) {
-        if let Ok(mut watchers) = self.shared.heads.lock() {
-            match head {
-                Some(head) => {
-                    watchers.insert(channel_id.to_owned(), watch::channel(head).0);
-                }
-                None => {
-                    watchers.remove(channel_id);
-                }
-            }
-        }
-    }
-
     fn pending_ack(&self, channel_id: &str) -> Option<u64> {
         self.shared.acks.lock().ok()?.get(channel_id).copied()
     }

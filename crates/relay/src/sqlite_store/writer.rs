@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use super::{sql_seq, MAX_SEQ};
 use crate::store::{NewChannel, StoreError};
@@ -90,7 +90,7 @@ pub(super) struct Shared {
     /// Acked seqs not yet written, already clamped to the committed head.
     pub(super) acks: Mutex<HashMap<String, u64>>,
     /// Each channel's committed head, for streams.
-    pub(super) heads: Mutex<HashMap<String, watch::Sender<u64>>>,
+    pub(super) heads: crate::store::HeadWatchers,
     /// Webhooks on their way to an append ([`crate::store::Incoming`]).
     pub(super) arriving: Arc<AtomicUsize>,
 }
@@ -177,10 +177,9 @@ fn gather(first: Op, rx: &mpsc::Receiver<Op>, arriving: &AtomicUsize) -> Vec<Op>
 /// Heads first, answers second: once a webhook is answered, a stream opened with its seq as
 /// cursor finds the head at or above it.
 fn announce(shared: &Shared, before: &HashMap<String, SeqState>, after: &HashMap<String, SeqState>) {
-    let Ok(mut watchers) = shared.heads.lock() else { return };
     for (id, state) in after {
         if before.get(id).map(|b| b.head) != Some(state.head) {
-            watchers.entry(id.clone()).or_insert_with(|| watch::channel(0).0).send_replace(state.head);
+            shared.heads.raise(id, state.head);
         }
     }
 }

@@ -135,6 +135,21 @@ impl Drop for Incoming {
     }
 }
 
+/// Channels by the hashes of their hook token and client key, as both stores cache them.
+#[derive(Debug, Default)]
+pub(crate) struct ChannelCache {
+    pub(crate) by_hook: std::collections::HashMap<[u8; 32], Channel>,
+    pub(crate) by_client: std::collections::HashMap<[u8; 32], Channel>,
+}
+
+impl ChannelCache {
+    /// Drops every entry of `channel_id`.
+    pub(crate) fn forget(&mut self, channel_id: &str) {
+        self.by_hook.retain(|_, c| c.id != channel_id);
+        self.by_client.retain(|_, c| c.id != channel_id);
+    }
+}
+
 /// Each channel's committed head, watched by the streams that follow it: the `subscribe` side of
 /// the contract, kept the same way by every store. Closing a channel's watcher ends the streams
 /// holding it (revocation, key rotation).

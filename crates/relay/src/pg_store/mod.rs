@@ -36,7 +36,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_postgres::NoTls;
 
-use crate::store::{Channel, ChannelInfo, ChannelStats, EventStore, NewChannel, StoreError};
+use crate::store::{Channel, ChannelCache, ChannelInfo, ChannelStats, EventStore, NewChannel, StoreError};
 pub use url::DatabaseUrl;
 
 /// The LISTEN/NOTIFY channel every instance listens on.
@@ -79,12 +79,6 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-#[derive(Default)]
-struct ChannelCache {
-    by_hook: HashMap<[u8; 32], Channel>,
-    by_client: HashMap<[u8; 32], Channel>,
-}
-
 /// What the store's handle and its tasks share.
 pub(crate) struct Shared {
     pool: Pool,
@@ -109,10 +103,7 @@ impl Shared {
         self.cache_generation.fetch_add(1, Ordering::AcqRel);
         let mut cache = self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         match channel_id {
-            Some(id) => {
-                cache.by_hook.retain(|_, c| c.id != id);
-                cache.by_client.retain(|_, c| c.id != id);
-            }
+            Some(id) => cache.forget(id),
             None => *cache = ChannelCache::default(),
         }
     }

@@ -23,7 +23,7 @@ use std::sync::{mpsc, Arc, Mutex, RwLock};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{oneshot, watch};
 
-use crate::store::{Channel, ChannelInfo, ChannelStats, EventStore, NewChannel, StoreError};
+use crate::store::{Channel, ChannelCache, ChannelInfo, ChannelStats, EventStore, NewChannel, StoreError};
 use writer::{Op, Reply, SeqState, Shared};
 
 /// A channel's head in SQL, for a row `c` of `channels`. The writer does not rewrite the channel's
@@ -54,19 +54,6 @@ fn now_micros() -> u64 {
         .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
         .unwrap_or(0)
         .min(MAX_SEQ)
-}
-
-#[derive(Default)]
-struct ChannelCache {
-    by_hook: HashMap<[u8; 32], Channel>,
-    by_client: HashMap<[u8; 32], Channel>,
-}
-
-impl ChannelCache {
-    fn forget(&mut self, channel_id: &str) {
-        self.by_hook.retain(|_, c| c.id != channel_id);
-        self.by_client.retain(|_, c| c.id != channel_id);
-    }
 }
 
 /// The SQLite-backed store. Dropping it stops the writer thread after its queue drains.

@@ -1,10 +1,12 @@
 //! The encrypted SQLite database (SQLCipher) of one install.
 //!
 //! A `Store` is an unlocked database: the key was right and the schema is migrated. It holds one
-//! connection behind a mutex — the single writer. Reads are short enough today that a reader pool
+//! connection behind a mutex — the single writer — and a second one that only checkpoints, on its
+//! own thread ([`checkpointer`]). Reads are short enough today that a reader pool
 //! would only add locking to reason about; add one when a read path is measured to block a write.
 //! This module does not decide where the key comes from (see [`crate::install`]).
 
+mod checkpointer;
 pub mod keys;
 mod migrations;
 
@@ -21,6 +23,11 @@ use keys::DbKey;
 /// An unlocked, migrated database. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Store {
+    /// Declared before `conn` so that it is dropped (its thread joined) first: the writer's close
+    /// is then the last one, which folds in and removes the WAL. Held for its `Drop`; only the
+    /// tests call it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checkpointer: checkpointer::Checkpointer,
     conn: Mutex<Connection>,
     path: PathBuf,
     /// One [`Change`] per committed write a window should see (STYLE.md, Storage).
@@ -62,23 +69,7 @@ impl Store {
                 OpenFlags::SQLITE_OPEN_READ_WRITE
             }
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        // SQLCipher logs decryption failures to stderr on its own; our typed error says it once.
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        // The value is hex only, so it cannot break out of the string literal.
-        if let Some(key) = key {
-            conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
-        }
-        // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here;
-        // a database shorter than its header says answers SQLITE_CORRUPT.
-        let read = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
-        if let Err(e) = read {
-            return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongPassphrase,
-                Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(path, &e),
-                _ => Error::Database(e),
-            });
-        }
+        let conn = connect(path, key, flags)?;
         if mode == OpenMode::Existing {
             // `create` migrates before the database gets its name, so a store always has a schema.
             let version: i64 =
@@ -101,8 +92,11 @@ impl Store {
         )?;
         let mut conn = conn;
         migrations::apply(&mut conn)?;
+        let own = connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        own.busy_timeout(Duration::from_secs(5))?;
+        let checkpointer = checkpointer::Checkpointer::start(&mut conn, own)?;
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
-        Ok(Store { conn: Mutex::new(conn), path: path.to_owned(), changes })
+        Ok(Store { checkpointer, conn: Mutex::new(conn), path: path.to_owned(), changes })
     }
 
     /// The database file.
@@ -164,6 +158,28 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// A connection to `path` unlocked with `key` (or plain SQLite without one), its first page read.
+fn connect(path: &Path, key: Option<&DbKey>, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher logs decryption failures to stderr on its own; our typed error says it once.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // The value is hex only, so it cannot break out of the string literal.
+    if let Some(key) = key {
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()))?;
+    }
+    // The first read decrypts page 1: with a wrong key SQLCipher answers SQLITE_NOTADB here;
+    // a database shorter than its header says answers SQLITE_CORRUPT.
+    let read = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+    if let Err(e) = read {
+        return Err(match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongPassphrase,
+            Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(path, &e),
+            _ => Error::Database(e),
+        });
+    }
+    Ok(conn)
 }
 
 /// Checks what can be checked of an existing database without its key: that it is a file and

@@ -9,8 +9,9 @@ export type TemplateView = {
  */
 account_id: string, 
 /**
- * The template id (the UUID of its first `{{…}}`); for an unusable template, a stable
- * stand-in derived from its text (`unparsed-…`).
+ * The template id: the UUID of its first `{{…}}` (ChatArchitect), or `name:language` (Meta
+ * templates); for a template that cannot be read, a stable stand-in derived from its text
+ * (`unparsed-…`).
  */
 id: string, 
 /**
@@ -29,6 +30,11 @@ body: string,
  * Placeholder numbers in order of first appearance.
  */
 placeholders: Array<number>, 
+/**
+ * For a template with named parameters (Meta's `{{customer_name}}`), the name of each number:
+ * `placeholder_names[n - 1]`. Empty for numbered templates.
+ */
+placeholder_names: Array<string>, 
 /**
  * The provider's send syntax, exactly as received.
  */

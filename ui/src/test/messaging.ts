@@ -18,6 +18,7 @@ export function template(overrides: Partial<TemplateView> = {}): TemplateView {
     media: "TEXT",
     body: "Hello {{1}}, your order {{2}} has shipped.",
     placeholders: [1, 2],
+    placeholder_names: [],
     raw: "{{0b1c2d3e-0000-4000-8000-000000000001}}\nHello {{1}}, your order {{2}} has shipped.",
     usable: true,
     problem: null,

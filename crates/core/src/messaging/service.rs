@@ -301,7 +301,7 @@ impl Messaging {
                 format!("with these values the message is longer than {MAX_TEXT_CHARS} characters; shorten them"),
             ));
         }
-        let payload = syntax::send_text(&parsed, &body);
+        let payload = syntax::send_payload(&parsed, &body, &values);
         let api = self.api(&input.account_id).await?;
         let m = NewMessage {
             account_id: &input.account_id,

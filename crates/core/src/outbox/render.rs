@@ -123,7 +123,7 @@ pub(crate) fn render(template: &ParsedTemplate, mapping: &[VariableMapping], con
             detail: format!("the message is {chars} characters long; WhatsApp takes at most {MAX_TEXT_CHARS}"),
         });
     }
-    let payload = syntax::send_text(template, &body);
+    let payload = syntax::send_payload(template, &body, &filled);
     let non_latin = body.chars().any(is_non_latin);
     Rendered { body, payload, problems, non_latin }
 }

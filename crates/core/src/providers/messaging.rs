@@ -21,8 +21,38 @@ pub struct ProviderTemplate {
     pub category: String,
     /// `TEXT` or a media type.
     pub media: String,
-    /// The send syntax (ChatArchitect: `{{<id>}}\n<body>`).
+    /// The template as the provider gave it, in `syntax`.
     pub raw: String,
+    /// Which template model `raw` is in.
+    pub syntax: TemplateSyntax,
+}
+
+/// The two template models of the seed providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateSyntax {
+    /// Seed 000's send text, `{{<id>}}\n<body>` (ChatArchitect).
+    ChatArchitect,
+    /// A Meta template object as JSON (SendZen, 360dialog; [`crate::providers::meta::templates`]).
+    Meta,
+}
+
+impl TemplateSyntax {
+    /// The name stored with a cached template.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateSyntax::ChatArchitect => "chatarchitect",
+            TemplateSyntax::Meta => "meta",
+        }
+    }
+
+    /// Parses [`TemplateSyntax::as_str`]; anything else is seed 000's (the column's default).
+    pub fn parse(s: &str) -> TemplateSyntax {
+        if s == "meta" {
+            TemplateSyntax::Meta
+        } else {
+            TemplateSyntax::ChatArchitect
+        }
+    }
 }
 
 /// What to send.

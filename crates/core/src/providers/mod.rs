@@ -4,7 +4,9 @@
 //! in the app, the CLI and validation agree. Provider API clients come with the provider issues.
 
 pub mod chatarchitect;
+pub(crate) mod fields;
 pub mod messaging;
+pub mod meta;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

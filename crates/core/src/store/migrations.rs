@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/0008_outbox.sql")),
     (9, include_str!("migrations/0009_conversations.sql")),
     (10, include_str!("migrations/0010_webhook_log_rows.sql")),
+    (11, include_str!("migrations/0011_template_syntax.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

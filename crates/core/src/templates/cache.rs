@@ -8,11 +8,12 @@
 use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use super::syntax::{self, ParsedTemplate};
+use super::syntax::{self, ParsedTemplate, SendForm};
 use super::{TemplateSync, TemplateView};
 use crate::error::{Error, Result};
 use crate::messaging::Change;
-use crate::providers::messaging::ProviderTemplate;
+use crate::providers::messaging::{ProviderTemplate, TemplateSyntax};
+use crate::providers::meta;
 use crate::store::{now_ms, Store};
 
 /// A cached template with what sending it needs.
@@ -21,32 +22,52 @@ pub(crate) struct CachedTemplate {
     pub parsed: Option<ParsedTemplate>,
 }
 
+/// The numbered form of a cached template, or why it cannot be sent; with the id it is listed
+/// under when that comes from the template itself.
+fn parse_raw(syntax: TemplateSyntax, raw: &str) -> (Option<String>, Result<ParsedTemplate, String>) {
+    match syntax {
+        TemplateSyntax::ChatArchitect => match syntax::parse(raw) {
+            Ok(p) => (Some(p.id.clone()), Ok(p)),
+            Err(e) => (None, Err(e.to_string())),
+        },
+        TemplateSyntax::Meta => {
+            let read = serde_json::from_str(raw).map_err(|e| e.to_string()).and_then(|v| meta::templates::read(&v));
+            match read {
+                Ok(t) => (Some(t.id), t.parsed),
+                Err(e) => (None, Err(e)),
+            }
+        }
+    }
+}
+
+/// The names of a named template's numbers (empty when positional or unusable).
+fn names_of(parsed: &Result<ParsedTemplate, String>) -> Vec<String> {
+    match parsed {
+        Ok(ParsedTemplate { form: SendForm::Meta { names, .. }, .. }) => names.clone(),
+        _ => Vec::new(),
+    }
+}
+
 fn view_of(account_id: &str, t: &ProviderTemplate, synced_at: i64) -> TemplateView {
-    match syntax::parse(&t.raw) {
-        Ok(p) => TemplateView {
-            account_id: account_id.to_owned(),
-            id: p.id,
-            category: t.category.clone(),
-            media: t.media.clone(),
-            body: p.body,
-            placeholders: p.placeholders,
-            raw: t.raw.clone(),
-            usable: true,
-            problem: None,
-            synced_at,
-        },
-        Err(e) => TemplateView {
-            account_id: account_id.to_owned(),
-            id: format!("unparsed-{}", &hex::encode(Sha256::digest(t.raw.as_bytes()))[..12]),
-            category: t.category.clone(),
-            media: t.media.clone(),
-            body: t.raw.clone(),
-            placeholders: Vec::new(),
-            raw: t.raw.clone(),
-            usable: false,
-            problem: Some(e.to_string()),
-            synced_at,
-        },
+    let (id, parsed) = parse_raw(t.syntax, &t.raw);
+    let id = id.unwrap_or_else(|| format!("unparsed-{}", &hex::encode(Sha256::digest(t.raw.as_bytes()))[..12]));
+    let placeholder_names = names_of(&parsed);
+    let (body, placeholders, problem) = match parsed {
+        Ok(p) => (p.body, p.placeholders, None),
+        Err(why) => (t.raw.clone(), Vec::new(), Some(why)),
+    };
+    TemplateView {
+        account_id: account_id.to_owned(),
+        id,
+        category: t.category.clone(),
+        media: t.media.clone(),
+        body,
+        usable: problem.is_none(),
+        placeholders,
+        placeholder_names,
+        raw: t.raw.clone(),
+        problem,
+        synced_at,
     }
 }
 
@@ -68,10 +89,12 @@ impl Store {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM templates WHERE account_id = ?1", [account_id])?;
-        for (position, v) in views.iter().enumerate() {
+        for (position, (v, t)) in views.iter().zip(list).enumerate() {
+            let syntax = t.syntax.as_str();
             tx.execute(
-                "INSERT INTO templates (account_id, id, position, category, media, raw, body, placeholders, problem, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO templates (account_id, id, position, category, media, raw, body, placeholders, problem, synced_at,
+                                        syntax)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     account_id,
                     v.id,
@@ -82,7 +105,8 @@ impl Store {
                     v.body,
                     serde_json::to_string(&v.placeholders).unwrap_or_else(|_| "[]".into()),
                     v.problem,
-                    synced_at
+                    synced_at,
+                    syntax
                 ],
             )?;
         }
@@ -115,7 +139,7 @@ impl Store {
         self.account(account_id)?;
         let conn = self.conn()?;
         let mut stmt = conn.prepare(
-            "SELECT id, category, media, raw, body, placeholders, problem, synced_at FROM templates
+            "SELECT id, category, media, raw, body, placeholders, problem, synced_at, syntax FROM templates
              WHERE account_id = ?1 ORDER BY position",
         )?;
         let rows = stmt.query_map([account_id], |r| row_view(account_id, r))?.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -127,7 +151,7 @@ impl Store {
         let conn = self.conn()?;
         let view = conn
             .query_row(
-                "SELECT id, category, media, raw, body, placeholders, problem, synced_at FROM templates
+                "SELECT id, category, media, raw, body, placeholders, problem, synced_at, syntax FROM templates
                  WHERE account_id = ?1 AND id = ?2",
                 [account_id, id],
                 |r| row_view(account_id, r),
@@ -136,7 +160,11 @@ impl Store {
             .ok_or_else(|| {
                 Error::Field("template_id".into(), "no such template on this account; refresh the templates".into())
             })?;
-        let parsed = if view.usable { syntax::parse(&view.raw).ok() } else { None };
+        let syntax: String =
+            conn.query_row("SELECT syntax FROM templates WHERE account_id = ?1 AND id = ?2", [account_id, id], |r| {
+                r.get(0)
+            })?;
+        let parsed = if view.usable { parse_raw(TemplateSyntax::parse(&syntax), &view.raw).1.ok() } else { None };
         Ok(CachedTemplate { view, parsed })
     }
 }
@@ -144,16 +172,65 @@ impl Store {
 fn row_view(account_id: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<TemplateView> {
     let placeholders: String = r.get(5)?;
     let problem: Option<String> = r.get(6)?;
+    let raw: String = r.get(3)?;
+    let syntax: String = r.get(8)?;
+    // Recomputed rather than stored: a cheap parse of a short text, and never out of step.
+    let placeholder_names =
+        if problem.is_none() { names_of(&parse_raw(TemplateSyntax::parse(&syntax), &raw).1) } else { Vec::new() };
     Ok(TemplateView {
         account_id: account_id.to_owned(),
         id: r.get(0)?,
         category: r.get(1)?,
         media: r.get(2)?,
-        raw: r.get(3)?,
+        raw,
         body: r.get(4)?,
         placeholders: serde_json::from_str(&placeholders).unwrap_or_default(),
+        placeholder_names,
         usable: problem.is_none(),
         problem,
         synced_at: r.get(7)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::meta::templates::MetaSend;
+
+    fn meta(json: serde_json::Value) -> ProviderTemplate {
+        ProviderTemplate {
+            category: "UTILITY".into(),
+            media: "TEXT".into(),
+            raw: json.to_string(),
+            syntax: TemplateSyntax::Meta,
+        }
+    }
+
+    #[test]
+    fn meta_templates_are_cached_listed_and_read_back_for_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_tests(dir.path());
+        let account = store.seed_sandbox_account().unwrap().id;
+        let named = serde_json::json!({"name": "order_ready", "language": "en_US", "status": "APPROVED",
+            "parameter_format": "named", "components": [{"type": "BODY", "text": "Hi {{first_name}}, {{order}} is ready"}]});
+        let pending = serde_json::json!({"name": "promo", "language": "de", "status": "PENDING",
+            "components": [{"type": "BODY", "text": "Neu"}]});
+        let sync = store.replace_templates(&account, &[meta(named), meta(pending)]).unwrap();
+        assert_eq!((sync.total, sync.unusable), (2, 1));
+        let list = store.templates(&account).unwrap();
+        assert_eq!(list[0].id, "order_ready:en_US");
+        assert_eq!(list[0].body, "Hi {{1}}, {{2}} is ready");
+        assert_eq!(list[0].placeholder_names, ["first_name", "order"]);
+        assert_eq!((list[1].id.as_str(), list[1].usable), ("promo:de", false));
+        assert!(list[1].problem.as_deref().unwrap().contains("PENDING"));
+
+        let cached = store.template(&account, "order_ready:en_US").unwrap();
+        let parsed = cached.parsed.expect("usable");
+        let values = [(1, "Ann".to_owned()), (2, "A-1".to_owned())];
+        let body = syntax::fill(&parsed, &values).unwrap();
+        let send: MetaSend = serde_json::from_str(&syntax::send_payload(&parsed, &body, &values)).unwrap();
+        assert_eq!((send.name.as_str(), send.language.as_str()), ("order_ready", "en_US"));
+        assert_eq!(send.body[1].parameter_name.as_deref(), Some("order"));
+        assert!(store.template(&account, "promo:de").unwrap().parsed.is_none());
+    }
 }

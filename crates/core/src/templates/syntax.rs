@@ -54,6 +54,25 @@ pub struct ParsedTemplate {
     pub body: String,
     /// The distinct placeholder numbers, in order of first appearance in `body`.
     pub placeholders: Vec<u32>,
+    /// How the provider takes it on send.
+    pub form: SendForm,
+}
+
+/// How a template goes out, by the provider's template model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SendForm {
+    /// Seed 000: the filled text, its id line kept (ChatArchitect).
+    #[default]
+    ChatArchitect,
+    /// A Meta template (SendZen, 360dialog): name, language and the values as parameters.
+    Meta {
+        /// The template's name.
+        name: String,
+        /// Its language code.
+        language: String,
+        /// For a named template, the name of each number (`names[n - 1]`); empty when positional.
+        names: Vec<String>,
+    },
 }
 
 /// Why a template's send syntax cannot be read. `Display` is a sentence for a person (it becomes
@@ -191,7 +210,7 @@ pub fn parse(raw: &str) -> Result<ParsedTemplate, SyntaxError> {
             return Err(SyntaxError::Gap { missing, highest });
         }
     }
-    Ok(ParsedTemplate { id: id.to_owned(), body: body.to_owned(), placeholders })
+    Ok(ParsedTemplate { id: id.to_owned(), body: body.to_owned(), placeholders, form: SendForm::ChatArchitect })
 }
 
 /// Fills a template's placeholders and returns the customer-visible body.
@@ -265,13 +284,21 @@ pub fn fill(t: &ParsedTemplate, values: &[(u32, String)]) -> Result<String, Vec<
     Ok(out)
 }
 
-/// The text `/whatsappmessage` carries as `payload.message`: `{{<id>}}`, a `\n`, and the filled body
-/// (from [`fill`]). The id line is always written with `\n`, whatever line break the template had.
-pub fn send_text(t: &ParsedTemplate, filled_body: &str) -> String {
-    let mut out = String::with_capacity(t.id.len() + filled_body.len() + 5);
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{{{{{}}}}}\n{filled_body}", t.id);
-    out
+/// What the message's payload holds for the provider: for seed 000 the id line and the filled
+/// body (`{{<id>}}\n<body>`); for a Meta template the JSON of its name, language and parameters
+/// ([`crate::providers::meta::templates::MetaSend`]). `values` are the values `fill` accepted.
+pub fn send_payload(t: &ParsedTemplate, filled_body: &str, values: &[(u32, String)]) -> String {
+    match &t.form {
+        SendForm::ChatArchitect => {
+            let mut out = String::with_capacity(t.id.len() + filled_body.len() + 5);
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{{{{{}}}}}\n{filled_body}", t.id);
+            out
+        }
+        SendForm::Meta { name, language, names } => {
+            crate::providers::meta::templates::send_payload(name, language, names, &t.placeholders, values)
+        }
+    }
 }
 
 /// Splits a body into literal text and well-formed placeholders, for preview highlighting.

@@ -2,6 +2,11 @@
 //! and property tests.
 use super::*;
 
+/// Seed 000's send text: the payload of a ChatArchitect template.
+fn send_text(t: &ParsedTemplate, filled_body: &str) -> String {
+    send_payload(t, filled_body, &[])
+}
+
 const SEED_ID: &str = "26815959-f5b8-49b4-9b0e-7458d34777cc";
 const SEED: &str = "{{26815959-f5b8-49b4-9b0e-7458d34777cc}}\nHello{{1}}";
 
@@ -42,7 +47,15 @@ fn fill_problems(t: &ParsedTemplate, pairs: &[(u32, &str)]) -> Vec<(u32, String)
 #[test]
 fn seed_example_parses_to_its_id_body_and_placeholder() {
     let t = ok(SEED);
-    assert_eq!(t, ParsedTemplate { id: SEED_ID.into(), body: "Hello{{1}}".into(), placeholders: vec![1] });
+    assert_eq!(
+        t,
+        ParsedTemplate {
+            id: SEED_ID.into(),
+            body: "Hello{{1}}".into(),
+            placeholders: vec![1],
+            form: SendForm::ChatArchitect
+        }
+    );
 }
 
 #[test]

@@ -8,8 +8,9 @@ use ts_rs::TS;
 pub struct TemplateView {
     /// The account it belongs to.
     pub account_id: String,
-    /// The template id (the UUID of its first `{{…}}`); for an unusable template, a stable
-    /// stand-in derived from its text (`unparsed-…`).
+    /// The template id: the UUID of its first `{{…}}` (ChatArchitect), or `name:language` (Meta
+    /// templates); for a template that cannot be read, a stable stand-in derived from its text
+    /// (`unparsed-…`).
     pub id: String,
     /// As the provider spells it: `MARKETING`, `UTILITY`, `OTP`, or another category.
     pub category: String,
@@ -19,6 +20,9 @@ pub struct TemplateView {
     pub body: String,
     /// Placeholder numbers in order of first appearance.
     pub placeholders: Vec<u32>,
+    /// For a template with named parameters (Meta's `{{customer_name}}`), the name of each number:
+    /// `placeholder_names[n - 1]`. Empty for numbered templates.
+    pub placeholder_names: Vec<String>,
     /// The provider's send syntax, exactly as received.
     pub raw: String,
     /// Whether it can be sent.

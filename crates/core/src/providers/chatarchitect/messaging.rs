@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::answer::{error_message, root};
 use crate::error::{Error, ProviderFailure, Result};
-use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt};
+use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::secret::Secret;
 
 /// How long a send may take before its fate is uncertain.
@@ -117,6 +117,7 @@ impl MessagingClient {
                 category: t.category.unwrap_or_default(),
                 media: t.template_type.unwrap_or_else(|| "TEXT".to_owned()).to_ascii_uppercase(),
                 raw: t.data.unwrap_or_default(),
+                syntax: TemplateSyntax::ChatArchitect,
             })
             .collect())
     }

@@ -9,12 +9,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::providers::fields::{is_status_word, one_line, phone, string, MAX_TEXT};
 use crate::providers::messaging::{InboundReport, StatusReport, WebhookEvent};
-
-/// Longest id we accept from a webhook.
-const MAX_ID: usize = 200;
-/// Longest text kept from one event field.
-const MAX_TEXT: usize = 8192;
 
 /// Parses one webhook body. `Err` says which field does not fit the documented shape.
 pub fn parse(body: &[u8]) -> Result<WebhookEvent, String> {
@@ -33,7 +29,7 @@ pub fn parse(body: &[u8]) -> Result<WebhookEvent, String> {
 fn status(p: &Map<String, Value>, timestamp: i64) -> Result<StatusReport, String> {
     let id = field_id(p, "id")?;
     let status = string(p, "type").map_err(|e| format!("payload.{e}"))?;
-    if status.len() > 40 || !status.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !is_status_word(&status) {
         return Err("payload.type: not a status word".into());
     }
     let destination = match p.get("destination") {
@@ -80,43 +76,14 @@ fn inbound(p: &Map<String, Value>, timestamp: i64) -> Result<InboundReport, Stri
     })
 }
 
-fn string(m: &Map<String, Value>, key: &str) -> Result<String, String> {
-    match m.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) => Err(format!("{key}: empty")),
-        Some(_) => Err(format!("{key}: not a string")),
-        None => Err(format!("{key}: missing")),
-    }
-}
-
 fn field_id(m: &Map<String, Value>, key: &str) -> Result<String, String> {
-    let v = string(m, key).map_err(|e| format!("payload.{e}"))?;
-    if v.len() > MAX_ID || v.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("payload.{key}: not an id"));
-    }
-    Ok(v)
-}
-
-/// Digits of a phone number given as a string (`+` and separators allowed) or a number.
-fn phone(v: &Value) -> Option<String> {
-    let raw = match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let clean = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    (clean && (6..=20).contains(&digits.len())).then_some(digits)
+    crate::providers::fields::id(m, "payload.", key)
 }
 
 /// Milliseconds: the seed's samples are ms; a value that can only be seconds is scaled.
 fn as_ms(v: &Value) -> Option<i64> {
     let n = v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))?;
     Some(if (0..100_000_000_000).contains(&n) { n * 1000 } else { n })
-}
-
-fn one_line(s: &str, max: usize) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(max).collect::<String>().trim().to_owned()
 }
 
 #[cfg(test)]

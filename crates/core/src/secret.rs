@@ -4,7 +4,7 @@
 //! masked form, so a secret can reach a log line or the webview only through an explicit
 //! [`Secret::expose`] call, which code review can find.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 /// A secret string. See the module docs.
@@ -54,6 +54,13 @@ impl std::fmt::Display for Secret {
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.masked())
+    }
+}
+
+/// A secret read from a provider's answer (a key in a JSON body) goes straight into a `Secret`.
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
     }
 }
 

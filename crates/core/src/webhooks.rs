@@ -60,6 +60,8 @@ fn kind(req: &CapturedRequest) -> &'static str {
         "ca_registration"
     } else if messaging::webhook::account_of_path(&req.path_and_query).is_some() {
         "ca_message"
+    } else if messaging::webhook::sendzen_account_of_path(&req.path_and_query).is_some() {
+        "sz_message"
     } else {
         "unhandled"
     }
@@ -88,6 +90,17 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: 
             "ca_message" => match messaging::webhook::account_of_path(&req.path_and_query) {
                 Some(account_id) => messaging::webhook::apply(tx, account_id, seq, &req.body, changes)?,
                 None => Outcome::Rejected("messaging webhook without an account in its path".into()),
+            },
+            "sz_message" => match messaging::webhook::sendzen_account_of_path(&req.path_and_query) {
+                Some(account_id) => messaging::webhook::apply_meta(
+                    tx,
+                    account_id,
+                    seq,
+                    req.header_str(crate::providers::meta::signature::HEADER),
+                    &req.body,
+                    changes,
+                )?,
+                None => Outcome::Rejected("SendZen webhook without an account in its path".into()),
             },
             _ => Outcome::Applied,
         }

@@ -9,6 +9,8 @@ mod destination;
 pub(crate) mod explain;
 mod health;
 pub mod history;
+#[cfg(test)]
+mod meta_tests;
 pub(crate) mod record;
 mod service;
 pub mod status;
@@ -18,7 +20,7 @@ mod types;
 pub(crate) mod webhook;
 
 pub use service::{supports_messaging, Messaging, MAX_TEXT_CHARS, SANDBOX_BUSINESS_NUMBER};
-pub use webhook::CA_MESSAGES_PATH;
+pub use webhook::{CA_MESSAGES_PATH, SZ_HOOK_PATH};
 
 /// A destination's international digits, or why it is not one (a sentence).
 pub(crate) fn destination_digits(raw: &str) -> std::result::Result<String, String> {

@@ -18,6 +18,7 @@ use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::chatarchitect::embedded_sandbox::SandboxHost;
 use crate::providers::chatarchitect::messaging::MessagingClient;
 use crate::providers::messaging::{MessagingApi, Outbound, SendError};
+use crate::providers::sendzen::messaging::SendzenMessaging;
 use crate::providers::{ProviderKind, EMBEDDED_SANDBOX_URL};
 use crate::secret::Secret;
 use crate::store::Store;
@@ -76,21 +77,6 @@ impl Messaging {
     pub(crate) async fn api(&self, account_id: &str) -> Result<Box<dyn MessagingApi>> {
         let account = self.store.account(account_id)?;
         let base_url = self.api_base_url(&account.base_url, account.provider).await?;
-        let (app_id, app_secret) = match account.provider {
-            ProviderKind::Sandbox => {
-                (wadesk_sandbox::SANDBOX_APP_ID.to_owned(), Secret::new(wadesk_sandbox::SANDBOX_APP_SECRET))
-            }
-            ProviderKind::Chatarchitect => (
-                self.store.account_credential(account_id, "app_id")?.expose().to_owned(),
-                self.store.account_credential(account_id, "app_secret")?,
-            ),
-            other => {
-                return Err(Error::InvalidInput(format!(
-                    "messaging through {} is not available in this version yet",
-                    other.label()
-                )))
-            }
-        };
         let number = self.store.business_number(account_id)?.ok_or_else(|| {
             Error::Field(
                 "business_number".into(),
@@ -99,7 +85,48 @@ impl Messaging {
                     .into(),
             )
         })?;
+        let (app_id, app_secret) = match account.provider {
+            ProviderKind::Sandbox => {
+                (wadesk_sandbox::SANDBOX_APP_ID.to_owned(), Secret::new(wadesk_sandbox::SANDBOX_APP_SECRET))
+            }
+            ProviderKind::Chatarchitect => (
+                self.store.account_credential(account_id, "app_id")?.expose().to_owned(),
+                self.store.account_credential(account_id, "app_secret")?,
+            ),
+            ProviderKind::Sendzen => return self.sendzen_api(&account, &base_url, &number),
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "messaging through {} is not available in this version yet",
+                    other.label()
+                )))
+            }
+        };
         Ok(Box::new(MessagingClient::new(&base_url, app_id, app_secret, number)?))
+    }
+
+    /// A SendZen account's client: its customer key, its link, and the partner key that can
+    /// point its webhook elsewhere (the embedded sandbox's own token when it runs there).
+    fn sendzen_api(&self, account: &AccountView, base_url: &str, number: &str) -> Result<Box<dyn MessagingApi>> {
+        let base_url = if account.base_url == EMBEDDED_SANDBOX_URL {
+            format!("{}{}", base_url.trim_end_matches('/'), crate::providers::sendzen::SANDBOX_PATH)
+        } else {
+            base_url.to_owned()
+        };
+        let api = crate::providers::sendzen::api::SendzenApi::new(&base_url)?;
+        let key = self.store.account_credential(&account.id, "api_key")?;
+        let link = self.store.sendzen_link(&account.id)?;
+        let partner_key = if account.base_url == EMBEDDED_SANDBOX_URL {
+            Some(self.store.registration_settings_full()?.sandbox_token)
+        } else {
+            self.store.sendzen_partner_key()?
+        };
+        let mut client =
+            SendzenMessaging::new(api, key, number).with_waba(link.as_ref().and_then(|l| l.waba_id.clone()));
+        if let Some(partner_key) = partner_key {
+            let client_identifier = link.map(|l| l.client_identifier).unwrap_or_else(|| account.id.clone());
+            client = client.with_partner(partner_key, client_identifier);
+        }
+        Ok(Box::new(client))
     }
 
     /// The hook URL providers post this account's statuses and inbound messages to.
@@ -108,7 +135,11 @@ impl Messaging {
             .store
             .relay_channel()?
             .ok_or_else(|| Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into()))?;
-        Ok(Secret::new(format!("{}{}{account_id}", channel.hook_url.expose(), super::webhook::CA_MESSAGES_PATH)))
+        let path = match self.store.account(account_id)?.provider {
+            ProviderKind::Sendzen => super::webhook::SZ_HOOK_PATH,
+            _ => super::webhook::CA_MESSAGES_PATH,
+        };
+        Ok(Secret::new(format!("{}{path}{account_id}", channel.hook_url.expose())))
     }
 
     /// Registers this install's hook for `account_id` with the provider (`POST /webhook`).
@@ -215,11 +246,16 @@ impl Messaging {
                         self.store.replace_templates(account_id, &list)?;
                         (Some(true), "The provider accepted the credentials.".to_owned())
                     }
-                    Err(Error::Provider(ProviderFailure::Unauthorized, _)) => (
-                        Some(false),
-                        "The provider refused these credentials. Check the App ID and App secret, then save them again."
-                            .to_owned(),
-                    ),
+                    Err(Error::Provider(ProviderFailure::Unauthorized, _)) => {
+                        let what = match account.provider {
+                            ProviderKind::Sendzen => "the API key",
+                            _ => "the App ID and App secret",
+                        };
+                        (
+                            Some(false),
+                            format!("The provider refused these credentials. Check {what}, then save them again."),
+                        )
+                    }
                     Err(e) => (None, format!("Could not check: {e}")),
                 },
             }
@@ -407,7 +443,7 @@ impl Messaging {
 
 /// Whether this version can message through `provider`.
 pub fn supports_messaging(provider: ProviderKind) -> bool {
-    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect)
+    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect | ProviderKind::Sendzen)
 }
 
 fn sha256(s: &str) -> String {

@@ -2,8 +2,10 @@
 //! transaction (`crate::webhooks`).
 //!
 //! The account comes from the hook URL's path, which this install gave the provider when it
-//! registered the webhook (`…/chatarchitect/messages/<account id>`); ChatArchitect signs nothing
-//! here, so the relay's unguessable hook URL is what proves the sender (ARCHITECTURE.md §5). A
+//! registered the webhook (`…/chatarchitect/messages/<account id>`, `…/sendzen/<account id>`).
+//! ChatArchitect signs nothing here, so the relay's unguessable hook URL is what proves the sender
+//! (ARCHITECTURE.md §5); SendZen's Meta-envelope webhooks are also checked against
+//! `X-Hub-Signature-256` when the account has a webhook secret. A
 //! status is matched by the provider's `messageId`, or Gupshup-style by `gsId` with the wamid in
 //! `id` (PROVIDERS.md §1). An exact repeat changes nothing; an older event is kept in the timeline
 //! without moving the status; an event for no known message is kept with its reason, and adopted
@@ -17,18 +19,40 @@ use super::Change;
 use crate::error::Result;
 use crate::providers::chatarchitect::messaging_webhook;
 use crate::providers::messaging::{InboundReport, StatusReport, WebhookEvent};
+use crate::providers::meta;
 use crate::store::now_ms;
 use crate::webhooks::Outcome;
 
 /// Path segment of the hook URL that carries ChatArchitect messaging webhooks.
 pub const CA_MESSAGES_PATH: &str = "/chatarchitect/messages/";
 
-/// The account a messaging webhook's path names, if it is one.
+/// Path segment of the hook URL that carries a SendZen account's webhooks (its
+/// `client_webhook_url`: onboarding results and Meta-envelope messages).
+pub const SZ_HOOK_PATH: &str = "/sendzen/";
+
+/// The account a ChatArchitect messaging webhook's path names, if it is one.
 pub(crate) fn account_of_path(path_and_query: &str) -> Option<&str> {
+    account_after(path_and_query, CA_MESSAGES_PATH)
+}
+
+/// The account a SendZen webhook's path names, if it is one.
+pub(crate) fn sendzen_account_of_path(path_and_query: &str) -> Option<&str> {
+    account_after(path_and_query, SZ_HOOK_PATH)
+}
+
+fn account_after<'a>(path_and_query: &'a str, segment: &str) -> Option<&'a str> {
     let path = path_and_query.split(['?', '#']).next().unwrap_or("");
-    let (_, rest) = path.split_once(CA_MESSAGES_PATH)?;
+    let (_, rest) = path.split_once(segment)?;
     let id = rest.trim_end_matches('/');
     (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).then_some(id)
+}
+
+fn account_exists(tx: &Transaction<'_>, account_id: &str) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
+        .query_row([account_id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Verifies the shape of one ChatArchitect messaging webhook and applies it.
@@ -39,22 +63,66 @@ pub(crate) fn apply(
     body: &[u8],
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
-        .query_row([account_id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
+    if !account_exists(tx, account_id)? {
         return Ok(Outcome::Unmatched(format!("messaging webhook for account {account_id}, which no longer exists")));
     }
-    let event = match messaging_webhook::parse(body) {
-        Ok(e) => e,
-        Err(why) => return Ok(Outcome::Rejected(format!("messaging webhook: {why}"))),
-    };
-    let outcome = match event {
-        WebhookEvent::Status(report) => apply_status(tx, account_id, seq, &report, changes)?,
-        WebhookEvent::Inbound(report) => apply_inbound(tx, account_id, seq, &report, changes)?,
-        WebhookEvent::Other { .. } => Outcome::Applied,
+    match messaging_webhook::parse(body) {
+        Ok(event) => apply_events(tx, account_id, seq, vec![event], changes),
+        Err(why) => Ok(Outcome::Rejected(format!("messaging webhook: {why}"))),
+    }
+}
+
+/// Verifies (signature when the account has a webhook secret, then shape) and applies one
+/// Meta-envelope webhook of a SendZen account.
+pub(crate) fn apply_meta(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    signature: Option<&str>,
+    body: &[u8],
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    if !account_exists(tx, account_id)? {
+        return Ok(Outcome::Unmatched(format!("webhook for account {account_id}, which no longer exists")));
+    }
+    let secret: Option<crate::secret::Secret> = tx
+        .prepare_cached("SELECT value FROM account_credentials WHERE account_id = ?1 AND name = 'webhook_secret'")?
+        .query_row([account_id], |r| r.get::<_, String>(0).map(crate::secret::Secret::new))
+        .optional()?;
+    if let Some(secret) = secret.filter(|s| !s.expose().is_empty()) {
+        if let Err(e) = meta::signature::verify(secret.expose(), signature, body) {
+            return Ok(Outcome::Rejected(format!("webhook: {e}")));
+        }
+    }
+    match meta::webhook::parse(body) {
+        Ok(events) => apply_events(tx, account_id, seq, events, changes),
+        Err(why) => Ok(Outcome::Rejected(format!("webhook: {why}"))),
+    }
+}
+
+/// Applies verified events in order: applied if any was, a duplicate if all were, otherwise the
+/// first event's outcome (a body's only event is the common case).
+fn apply_events(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    events: Vec<WebhookEvent>,
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    let mut outcomes = Vec::with_capacity(events.len());
+    for event in events {
+        outcomes.push(match event {
+            WebhookEvent::Status(report) => apply_status(tx, account_id, seq, &report, changes)?,
+            WebhookEvent::Inbound(report) => apply_inbound(tx, account_id, seq, &report, changes)?,
+            WebhookEvent::Other { .. } => Outcome::Applied,
+        });
+    }
+    let outcome = if outcomes.contains(&Outcome::Applied) {
+        Outcome::Applied
+    } else if !outcomes.is_empty() && outcomes.iter().all(|o| *o == Outcome::Duplicate) {
+        Outcome::Duplicate
+    } else {
+        outcomes.into_iter().next().unwrap_or(Outcome::Applied)
     };
     if outcome != Outcome::Duplicate {
         tx.prepare_cached(
@@ -222,5 +290,7 @@ mod tests {
         assert_eq!(account_of_path("/h/tok/chatarchitect/messages/"), None);
         assert_eq!(account_of_path("/h/tok/chatarchitect/messages/a'b"), None);
         assert_eq!(account_of_path("/h/tok/chatarchitect/registration"), None);
+        assert_eq!(sendzen_account_of_path("/h/tok/sendzen/abc-123"), Some("abc-123"));
+        assert_eq!(sendzen_account_of_path("/h/tok/chatarchitect/messages/abc-123"), None);
     }
 }

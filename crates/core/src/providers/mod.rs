@@ -5,8 +5,10 @@
 
 pub mod chatarchitect;
 pub(crate) mod fields;
+pub(crate) mod http;
 pub mod messaging;
 pub mod meta;
+pub mod sendzen;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

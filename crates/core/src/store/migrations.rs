@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_conversations.sql")),
     (10, include_str!("migrations/0010_webhook_log_rows.sql")),
     (11, include_str!("migrations/0011_template_syntax.sql")),
+    (12, include_str!("migrations/0012_sendzen.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

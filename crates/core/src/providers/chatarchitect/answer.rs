@@ -1,5 +1,5 @@
 //! Reading ChatArchitect's answers the same way for both of its APIs (Partner and messaging):
-//! the `{"status":"error","message"}` error shape and reqwest's errors, both without the URL.
+//! the `{"status":"error","message"}` error shape, and reqwest's errors without the URL.
 
 /// The provider's message from an error answer (the seed's shape), else the status's reason. It
 /// is shown to people, so it is kept to one short line.
@@ -11,15 +11,7 @@ pub(super) fn error_message(status: reqwest::StatusCode, body: &[u8]) -> String 
     message.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
-/// The innermost cause of a reqwest error, without the URL: reqwest's own Display repeats it,
-/// and URLs may carry query values.
-pub(super) fn root(e: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
-}
+pub(super) use crate::providers::http::root;
 
 #[cfg(test)]
 mod tests {

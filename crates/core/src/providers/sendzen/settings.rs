@@ -1,0 +1,92 @@
+//! Where SendZen onboardings go, the partner key, and what links an account to its SendZen
+//! project. The partner key is a secret: kept in the encrypted store, only ever shown masked.
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::providers::ProviderKind;
+use crate::secret::Secret;
+use crate::store::Store;
+
+/// What links a SendZen account to SendZen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendzenLink {
+    /// The `client_identifier` it was onboarded under.
+    pub client_identifier: String,
+    /// SendZen's project.
+    pub project_id: Option<String>,
+    /// The WhatsApp Business Account.
+    pub waba_id: Option<String>,
+    /// The number's id.
+    pub phone_number_id: Option<String>,
+}
+
+impl Store {
+    /// The partner key of SendZen's real API, when one is set.
+    pub(crate) fn sendzen_partner_key(&self) -> Result<Option<Secret>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT partner_key FROM sendzen_settings WHERE id = 1", [], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten()
+            .filter(|k| !k.is_empty())
+            .map(Secret::new))
+    }
+
+    /// Account `account_id`'s link, if it has one.
+    pub fn sendzen_link(&self, account_id: &str) -> Result<Option<SendzenLink>> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT client_identifier, project_id, waba_id, phone_number_id FROM sendzen_links WHERE account_id = ?1",
+                [account_id],
+                |r| {
+                    Ok(SendzenLink {
+                        client_identifier: r.get(0)?,
+                        project_id: r.get(1)?,
+                        waba_id: r.get(2)?,
+                        phone_number_id: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Sets (or with `None` clears) the secret account `account_id`'s provider signs its webhooks
+    /// with (`X-Hub-Signature-256`; set in SendZen's dashboard). Once set, an unsigned or wrongly
+    /// signed webhook for the account is refused.
+    pub fn set_webhook_secret(&self, account_id: &str, secret: Option<&Secret>) -> Result<()> {
+        let account = self.account(account_id)?;
+        if account.provider != ProviderKind::Sendzen {
+            return Err(Error::InvalidInput(format!(
+                "{} does not sign webhooks with a secret Wadesk can check",
+                account.provider.label()
+            )));
+        }
+        let conn = self.conn()?;
+        match secret {
+            Some(s) => {
+                let len = s.char_len();
+                if !(8..=256).contains(&len) || s.expose().chars().any(|c| c.is_control() || c.is_whitespace()) {
+                    return Err(Error::Field(
+                        "webhook_secret".into(),
+                        "a webhook secret is 8 to 256 characters without spaces; copy it from SendZen's dashboard"
+                            .into(),
+                    ));
+                }
+                conn.execute(
+                    "INSERT INTO account_credentials (account_id, name, value) VALUES (?1, 'webhook_secret', ?2)
+                     ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
+                    params![account_id, s.expose()],
+                )?;
+            }
+            None => {
+                conn.execute(
+                    "DELETE FROM account_credentials WHERE account_id = ?1 AND name = 'webhook_secret'",
+                    [account_id],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

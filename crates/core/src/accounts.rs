@@ -101,8 +101,13 @@ struct ValidAccount {
 /// is bad. For callers that must add an account in the same transaction as another effect (a
 /// registration webhook and its relay cursor).
 pub(crate) fn insert_account(tx: &rusqlite::Transaction<'_>, input: NewAccount) -> Result<String> {
+    insert_account_as(tx, &uuid::Uuid::new_v4().to_string(), input)
+}
+
+/// [`insert_account`] with an id chosen beforehand (a provider was told it as the customer's id).
+pub(crate) fn insert_account_as(tx: &rusqlite::Transaction<'_>, id: &str, input: NewAccount) -> Result<String> {
     let a = validate(input)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = id.to_owned();
     let now = now_ms();
     let is_sandbox = a.provider == ProviderKind::Sandbox || a.base_url == EMBEDDED_SANDBOX_URL;
     tx.execute(

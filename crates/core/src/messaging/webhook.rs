@@ -19,7 +19,7 @@ use super::Change;
 use crate::error::Result;
 use crate::providers::chatarchitect::messaging_webhook;
 use crate::providers::messaging::{InboundReport, StatusReport, WebhookEvent};
-use crate::providers::meta;
+use crate::providers::{meta, sendzen};
 use crate::store::now_ms;
 use crate::webhooks::Outcome;
 
@@ -82,6 +82,14 @@ pub(crate) fn apply_meta(
     body: &[u8],
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
+    // The same URL gets the onboarding's result, before the account exists (seed 001).
+    if sendzen::onboarding::is_result(body) {
+        let outcome = sendzen::onboarding::apply_result(tx, account_id, body)?;
+        if outcome == Outcome::Applied {
+            changes.push(Change::Health { account_id: account_id.to_owned() });
+        }
+        return Ok(outcome);
+    }
     if !account_exists(tx, account_id)? {
         return Ok(Outcome::Unmatched(format!("webhook for account {account_id}, which no longer exists")));
     }

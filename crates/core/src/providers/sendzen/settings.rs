@@ -33,6 +33,21 @@ impl Store {
             .map(Secret::new))
     }
 
+    /// Where onboardings go: `sandbox` or `partner`, the partner endpoint, the partner key.
+    pub(crate) fn sendzen_partner_settings(&self) -> Result<(String, Option<String>, Option<Secret>)> {
+        Ok(self.conn()?.query_row(
+            "SELECT mode, partner_base_url, partner_key FROM sendzen_settings WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?.filter(|k| !k.is_empty()).map(Secret::new),
+                ))
+            },
+        )?)
+    }
+
     /// Account `account_id`'s link, if it has one.
     pub fn sendzen_link(&self, account_id: &str) -> Result<Option<SendzenLink>> {
         Ok(self

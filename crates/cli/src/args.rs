@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Longest `register start --wait`. Seconds become a deadline on the clock, which a number near
 /// `u64::MAX` would overflow; a registration session expires long before a day anyway.
@@ -338,11 +338,33 @@ pub enum WebhookCommand {
     },
 }
 
+/// Which provider's onboarding a `register` command is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum RegisterProvider {
+    /// ChatArchitect's embedded registration (seed 000).
+    #[default]
+    Chatarchitect,
+    /// SendZen's onboarding iframe (seed 001).
+    Sendzen,
+    /// 360dialog's Embedded Signup (seed 003).
+    D360,
+}
+
+/// `--provider`, shared by every `register` command.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ProviderArg {
+    /// Whose onboarding: chatarchitect (default), sendzen or d360.
+    #[arg(long, value_enum, default_value_t = RegisterProvider::Chatarchitect)]
+    pub provider: RegisterProvider,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RegisterCommand {
     /// Create a registration session and print the page to open. Waits for the outcome when the
     /// embedded sandbox is served by this process (it stops with it) or with --wait.
     Start {
+        #[command(flatten)]
+        provider: ProviderArg,
         /// Page language: de, en, es, pt or ru.
         #[arg(long, default_value = "en")]
         lang: String,
@@ -358,7 +380,9 @@ pub enum RegisterCommand {
     },
     /// Ask the provider for a session's result; stores the credentials if it is completed.
     Result {
-        /// The registration id.
+        #[command(flatten)]
+        provider: ProviderArg,
+        /// The registration id (SendZen: the onboarding's client identifier).
         registration_id: String,
     },
     /// Ask the provider to send the completion webhook again (only after completion).
@@ -367,17 +391,29 @@ pub enum RegisterCommand {
         registration_id: String,
     },
     /// List this install's registration sessions.
-    List,
+    List {
+        #[command(flatten)]
+        provider: ProviderArg,
+    },
     /// Show where registrations go (sandbox or partner API; the token is masked).
-    Settings,
-    /// Use the real registration domain. The partner token is read from $WADESK_PARTNER_TOKEN or
-    /// a prompt, and stored encrypted.
+    Settings {
+        #[command(flatten)]
+        provider: ProviderArg,
+    },
+    /// Use the real registration domain. The partner token is read from $WADESK_PARTNER_TOKEN
+    /// (SendZen: $WADESK_SENDZEN_PARTNER_KEY) or a prompt, and stored encrypted.
     UsePartner {
-        /// The registration domain, e.g. https://registration.example.
+        #[command(flatten)]
+        provider: ProviderArg,
+        /// The registration domain, e.g. https://registration.example (SendZen: its API,
+        /// https://api.sendzen.io).
         url: String,
     },
     /// Use the embedded sandbox again.
-    UseSandbox,
+    UseSandbox {
+        #[command(flatten)]
+        provider: ProviderArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -433,6 +469,16 @@ pub enum AccountCommand {
     Check {
         /// Account id or display name.
         account: String,
+    },
+    /// Set the secret a SendZen account's webhooks are signed with (X-Hub-Signature-256, from
+    /// SendZen's dashboard), read from $WADESK_WEBHOOK_SECRET or a prompt; once set, unsigned
+    /// webhooks for the account are refused. --clear removes it.
+    WebhookSecret {
+        /// Account id or display name.
+        account: String,
+        /// Remove the secret instead.
+        #[arg(long)]
+        clear: bool,
     },
     /// Remove an account and its credentials, by id or name.
     Remove {

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use serde::Serialize;
 use wadesk_core::{
-    AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, Store,
-    StoreState,
+    AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, Secret,
+    Store, StoreState,
 };
 
 use crate::args::{AccountCommand, AddArgs, Cli, Command};
@@ -159,6 +159,25 @@ fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
             let id = store.find_account(&account)?.id;
             let renamed = store.rename_account(&id, &name)?;
             out.print(&renamed, |w| writeln!(w, "Renamed {} to {:?}.", renamed.id, renamed.display_name))
+        }
+        AccountCommand::WebhookSecret { account, clear } => {
+            let id = store.find_account(&account)?.id;
+            let secret = if clear {
+                None
+            } else {
+                Some(match std::env::var("WADESK_WEBHOOK_SECRET") {
+                    Ok(s) => Secret::new(s),
+                    Err(_) => prompt::passphrase(
+                        "Webhook secret: ",
+                        Error::InvalidInput("set WADESK_WEBHOOK_SECRET (no terminal to ask)".into()),
+                    )?,
+                })
+            };
+            store.set_webhook_secret(&id, secret.as_ref())?;
+            let account = store.account(&id)?;
+            out.print(&account, |w| {
+                writeln!(w, "Webhook secret {} for {}.", if clear { "removed" } else { "set" }, account.id)
+            })
         }
         AccountCommand::Remove { account, yes } => {
             let found = store.find_account(&account)?;

@@ -11,7 +11,7 @@ use wadesk_core::providers::chatarchitect::{RegistrationStatus, RegistrationView
 use wadesk_core::relay_client::RelayService;
 use wadesk_core::{Error, Install, Result, Secret, Store};
 
-use crate::args::RegisterCommand;
+use crate::args::{ProviderArg, RegisterCommand, RegisterProvider};
 use crate::commands::Output;
 
 /// How long the webhook gets after the provider reports `completed`, before `result` is used.
@@ -19,12 +19,19 @@ const WEBHOOK_GRACE: Duration = Duration::from_secs(10);
 
 pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) -> Result<()> {
     let out = Output { json };
+    match provider_of(&cmd) {
+        RegisterProvider::Chatarchitect => {}
+        RegisterProvider::Sendzen => return crate::register_sendzen::run(install, store, cmd, &out),
+        RegisterProvider::D360 => {
+            return Err(Error::InvalidInput("360dialog onboarding is not available in this version yet".into()))
+        }
+    }
     let store = Arc::new(store);
     let relay_dir = install.dir().join("relay");
     crate::relay::runtime()?.block_on(async move {
         let registrations = Registrations::new(store.clone());
         match cmd {
-            RegisterCommand::Start { lang, integration, account, wait } => {
+            RegisterCommand::Start { lang, integration, account, wait, .. } => {
                 // The relay must run: the session's webhook_url is this install's hook URL.
                 let relay = RelayService::start(store.clone(), &relay_dir).await?;
                 let account_id = match account {
@@ -48,7 +55,7 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
                 relay.stop();
                 print_view(&out, &view)
             }
-            RegisterCommand::Result { registration_id } => {
+            RegisterCommand::Result { registration_id, .. } => {
                 let relay = RelayService::start(store.clone(), &relay_dir).await?;
                 // Apply a webhook that is already waiting before asking the provider.
                 relay.wait_caught_up(Duration::from_secs(5)).await;
@@ -72,7 +79,7 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
                     Ok(())
                 })
             }
-            RegisterCommand::List => {
+            RegisterCommand::List { .. } => {
                 let list = store.list_registrations()?;
                 out.print(&list, |w| {
                     if list.is_empty() {
@@ -91,11 +98,11 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
                     Ok(())
                 })
             }
-            RegisterCommand::Settings => {
+            RegisterCommand::Settings { .. } => {
                 let s = store.registration_settings()?;
                 out.print(&s, |w| print_settings(w, &s))
             }
-            RegisterCommand::UsePartner { url } => {
+            RegisterCommand::UsePartner { url, .. } => {
                 let token = match std::env::var("WADESK_PARTNER_TOKEN") {
                     Ok(t) => Secret::new(t),
                     Err(_) => crate::prompt::passphrase(
@@ -106,12 +113,28 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
                 let s = store.use_partner_registration(&url, &token)?;
                 out.print(&s, |w| print_settings(w, &s))
             }
-            RegisterCommand::UseSandbox => {
+            RegisterCommand::UseSandbox { .. } => {
                 let s = store.use_sandbox_registration()?;
                 out.print(&s, |w| print_settings(w, &s))
             }
         }
     })
+}
+
+/// The `--provider` of any `register` command (`retry-webhook` is ChatArchitect's alone).
+fn provider_of(cmd: &RegisterCommand) -> RegisterProvider {
+    match cmd {
+        RegisterCommand::Start { provider, .. }
+        | RegisterCommand::Result { provider, .. }
+        | RegisterCommand::List { provider }
+        | RegisterCommand::Settings { provider }
+        | RegisterCommand::UsePartner { provider, .. }
+        | RegisterCommand::UseSandbox { provider } => {
+            let ProviderArg { provider } = provider;
+            *provider
+        }
+        RegisterCommand::RetryWebhook { .. } => RegisterProvider::Chatarchitect,
+    }
 }
 
 fn print_settings(

@@ -2,11 +2,24 @@
 //! project. The partner key is a secret: kept in the encrypted store, only ever shown masked.
 
 use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::providers::ProviderKind;
 use crate::secret::Secret;
 use crate::store::Store;
+
+/// What the settings screen and `wadesk register settings --provider sendzen` show. No secret.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SendzenSettingsView {
+    /// `sandbox` (the embedded simulator) or `partner` (SendZen's API).
+    pub mode: String,
+    /// SendZen's API in partner mode (default `https://api.sendzen.io`).
+    pub partner_base_url: Option<String>,
+    /// `••••` + the last four characters of the partner key, when one is set.
+    pub partner_key_masked: Option<String>,
+}
 
 /// What links a SendZen account to SendZen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +59,37 @@ impl Store {
                 ))
             },
         )?)
+    }
+
+    /// Where onboardings go, for people.
+    pub fn sendzen_settings(&self) -> Result<SendzenSettingsView> {
+        let (mode, partner_base_url, key) = self.sendzen_partner_settings()?;
+        Ok(SendzenSettingsView { mode, partner_base_url, partner_key_masked: key.map(|k| k.masked()) })
+    }
+
+    /// Onboard through SendZen's API at `base_url` with `partner_key`, stored encrypted.
+    pub fn use_sendzen_partner(&self, base_url: &str, partner_key: &Secret) -> Result<SendzenSettingsView> {
+        let url = crate::input::endpoint_url("SendZen API URL", base_url, crate::input::PathRule::Allowed)?;
+        let url = url.as_str().trim_end_matches('/').to_owned();
+        let key = Secret::new(partner_key.expose().trim());
+        if !(8..=256).contains(&key.char_len()) || key.expose().chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Field(
+                "partner_key".into(),
+                "the partner API key SendZen gave you: one word, 8 to 256 characters".into(),
+            ));
+        }
+        self.conn()?.execute(
+            "UPDATE sendzen_settings SET mode = 'partner', partner_base_url = ?1, partner_key = ?2 WHERE id = 1",
+            params![url, key.expose()],
+        )?;
+        tracing::info!(base_url = %url, "SendZen onboardings now use the partner API");
+        self.sendzen_settings()
+    }
+
+    /// Onboard through the embedded sandbox again (the partner settings are kept).
+    pub fn use_sendzen_sandbox(&self) -> Result<SendzenSettingsView> {
+        self.conn()?.execute("UPDATE sendzen_settings SET mode = 'sandbox' WHERE id = 1", [])?;
+        self.sendzen_settings()
     }
 
     /// Account `account_id`'s link, if it has one.

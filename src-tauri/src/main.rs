@@ -10,6 +10,7 @@ mod contacts;
 mod inbox;
 mod messaging;
 mod registration;
+mod sendzen;
 
 use tauri::webview::NewWindowResponse;
 use tauri::{Manager, WebviewWindowBuilder};
@@ -32,6 +33,7 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
+        .manage(sendzen::SendzenState::default())
         .manage(messaging::MessagingState::default())
         .manage(bulk::BulkState::default())
         .manage(contacts::ContactsState::default())
@@ -74,6 +76,13 @@ fn main() {
             registration::registration_settings,
             registration::registration_use_partner,
             registration::registration_use_sandbox,
+            sendzen::sendzen_start,
+            sendzen::sendzen_iframe,
+            sendzen::sendzen_report,
+            sendzen::sendzen_follow,
+            sendzen::sendzen_settings,
+            sendzen::sendzen_use_partner,
+            sendzen::sendzen_use_sandbox,
             messaging::account_check,
             messaging::templates_list,
             messaging::templates_sync,

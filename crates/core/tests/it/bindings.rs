@@ -23,6 +23,8 @@ use wadesk_core::outbox::{
 };
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
+use wadesk_core::providers::sendzen::settings::SendzenSettingsView;
+use wadesk_core::providers::sendzen::{OnboardingView, StartOnboarding};
 use wadesk_core::relay_client::{EmbeddedSwitch, RelayStatus, SelfTestResult};
 use wadesk_core::templates::{TemplateSync, TemplateView};
 use wadesk_core::{AccountView, ApiError, NewAccount, ProviderInfo, StoreStatus};
@@ -38,6 +40,9 @@ fn generate(dir: &Path) {
     ProviderInfo::export_all_to(dir).unwrap();
     StoreStatus::export_all_to(dir).unwrap();
     ApiError::export_all_to(dir).unwrap();
+    OnboardingView::export_all_to(dir).unwrap();
+    StartOnboarding::export_all_to(dir).unwrap();
+    SendzenSettingsView::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
     EmbeddedSwitch::export_all_to(dir).unwrap();

@@ -12,13 +12,21 @@
 //! public names tests and demos rely on (template ids, demo numbers, failure codes) are in
 //! [`messaging`].
 //!
+//! Under `/sendzen` it serves SendZen (module [`sendzen`]): the partner onboarding of seed 001
+//! (`POST /sendzen/v1/partner/onboard`, the onboarding iframe and its webhook), the messaging API
+//! a customer key uses (`/sendzen/v1/...`: key check, WABA list, templates, sends, mark-read,
+//! Meta-envelope status and inbound webhooks) and its control surface `/sendzen/_sandbox/`; the
+//! names tests rely on are in [`sendzen`], its settings in [`SendzenConfig`].
+//!
 //! State lives in memory only: a restart forgets every session, as a provider's server would forget
 //! sessions it never persisted. Nothing here is meant to face the internet.
 #![deny(missing_docs)]
 
 mod chatarchitect;
+pub mod sendzen;
 
 pub use chatarchitect::messaging::settings::{MessagingConfig, MAX_EVENT_DELAY, MAX_RATE_PER_SECOND};
+pub use sendzen::config::{SendzenConfig, WebhookCheck, MAX_IFRAME_TTL};
 
 /// Fixed names of the simulated messaging API that tests and demos can rely on.
 pub mod messaging {
@@ -71,6 +79,9 @@ pub struct SandboxConfig {
     pub loopback_identity: Option<wadesk_loopback_identity::Responder>,
     /// The messaging API's status delays, send rate and delivery options.
     pub messaging: MessagingConfig,
+    /// The SendZen simulator's settings (iframe lifetime, webhook validation, rates, timing).
+    /// Partner API Keys are `partner_tokens`; `webhook_backoff` applies to its webhooks too.
+    pub sendzen: SendzenConfig,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +93,7 @@ impl Default for SandboxConfig {
             webhook_backoff: [2, 10, 30, 60].into_iter().map(Duration::from_secs).collect(),
             loopback_identity: None,
             messaging: MessagingConfig::default(),
+            sendzen: SendzenConfig::default(),
         }
     }
 }
@@ -119,7 +131,8 @@ impl SandboxConfig {
                 d.as_secs()
             ));
         }
-        self.messaging.validate()
+        self.messaging.validate()?;
+        self.sendzen.validate()
     }
 }
 
@@ -133,6 +146,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_backoff", &self.webhook_backoff)
             .field("loopback_identity", &self.loopback_identity.is_some())
             .field("messaging", &self.messaging)
+            .field("sendzen", &self.sendzen)
             .finish()
     }
 }
@@ -144,6 +158,7 @@ pub struct Sandbox {
     /// `public_url` without a trailing slash.
     public_url: String,
     chatarchitect: chatarchitect::ChatArchitect,
+    sendzen: sendzen::SendZen,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -159,7 +174,8 @@ impl Sandbox {
         config.partner_tokens.retain(|t| !t.trim().is_empty());
         let public_url = config.public_url.trim().trim_end_matches('/').to_owned();
         let chatarchitect = chatarchitect::ChatArchitect::new(&config);
-        Arc::new(Sandbox { config, public_url, chatarchitect })
+        let sendzen = sendzen::SendZen::new(&config);
+        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen })
     }
 
     /// The configuration it runs with.
@@ -174,6 +190,10 @@ impl Sandbox {
 
     pub(crate) fn chatarchitect(&self) -> &chatarchitect::ChatArchitect {
         &self.chatarchitect
+    }
+
+    pub(crate) fn sendzen(&self) -> &sendzen::SendZen {
+        &self.sendzen
     }
 }
 
@@ -192,6 +212,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route("/healthz", get(|| async { Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") }) }))
         .route(wadesk_loopback_identity::PATH, get(identity))
         .merge(chatarchitect::routes())
+        .merge(sendzen::routes())
         .with_state(sandbox)
 }
 

@@ -6,18 +6,18 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use wadesk_sandbox::{MessagingConfig, Sandbox, SandboxConfig};
+use wadesk_sandbox::{MessagingConfig, Sandbox, SandboxConfig, SendzenConfig, WebhookCheck};
 
 /// The Wadesk provider sandbox: a local simulator of ChatArchitect's registration domain and
-/// messaging API.
+/// messaging API, and of SendZen's partner onboarding and messaging API (under /sendzen).
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "WADESK_SANDBOX_LISTEN", default_value = "127.0.0.1:8790")]
     listen: std::net::SocketAddr,
-    /// A partner's Bearer token (also its webhook signing secret). Repeat for several partners;
-    /// the environment variable holds one.
+    /// A partner's Bearer token (also its webhook signing secret), and a SendZen Partner API Key.
+    /// Repeat for several partners; the environment variable holds one.
     #[arg(long = "partner-token", env = "WADESK_SANDBOX_PARTNER_TOKEN", hide_env_values = true)]
     partner_tokens: Vec<String>,
     /// The origin clients reach the sandbox at, used in iframe_url (default: http://<bound address>).
@@ -45,6 +45,21 @@ struct Args {
     /// (by default they fail with 470 unless the customer wrote in the last 24 hours).
     #[arg(long)]
     no_enforce_window: bool,
+    /// SendZen: seconds an iframe_url stays loadable (the seed's 1 hour by default).
+    #[arg(long, default_value_t = 3600)]
+    sendzen_iframe_ttl_secs: u64,
+    /// SendZen: how client_webhook_url is validated at onboarding: post, get or off.
+    #[arg(long, default_value = "post", value_parser = ["post", "get", "off"])]
+    sendzen_webhook_check: String,
+    /// SendZen: onboarding calls per second each partner key may make (above it: 429).
+    #[arg(long, default_value_t = 10)]
+    sendzen_partner_rate_per_second: u32,
+    /// SendZen: messages per second each project may send (above it: 429 with Retry-After).
+    #[arg(long, default_value_t = 80)]
+    sendzen_rate_per_second: u32,
+    /// SendZen: the targetOrigin the onboarding iframe posts its outcome to ("*" or an origin).
+    #[arg(long, default_value = "*")]
+    sendzen_post_message_target: String,
 }
 
 fn public_url(arg: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -75,20 +90,30 @@ async fn main() -> anyhow::Result<()> {
         );
         std::process::exit(2);
     }
+    let messaging = MessagingConfig {
+        sent_delay: Duration::from_millis(args.sent_delay_ms),
+        delivered_delay: Duration::from_millis(args.delivered_delay_ms),
+        read_delay: Duration::from_millis(args.read_delay_ms),
+        rate_per_second: args.rate_per_second,
+        enforce_window: !args.no_enforce_window,
+        ..MessagingConfig::default()
+    };
+    // SendZen's statuses follow the same timing flags; only its send rate has a flag of its own.
+    let sendzen = SendzenConfig {
+        iframe_ttl: Duration::from_secs(args.sendzen_iframe_ttl_secs),
+        webhook_check: WebhookCheck::parse(&args.sendzen_webhook_check).unwrap_or(WebhookCheck::Post),
+        partner_rate_per_second: args.sendzen_partner_rate_per_second,
+        post_message_target: args.sendzen_post_message_target.clone(),
+        messaging: MessagingConfig { rate_per_second: args.sendzen_rate_per_second, ..messaging.clone() },
+    };
     let mut config = SandboxConfig {
         partner_tokens: tokens,
         public_url: String::new(),
         session_ttl: Duration::from_secs(args.session_ttl_secs),
         webhook_backoff: args.webhook_backoff_secs.iter().copied().map(Duration::from_secs).collect(),
         loopback_identity: None,
-        messaging: MessagingConfig {
-            sent_delay: Duration::from_millis(args.sent_delay_ms),
-            delivered_delay: Duration::from_millis(args.delivered_delay_ms),
-            read_delay: Duration::from_millis(args.read_delay_ms),
-            rate_per_second: args.rate_per_second,
-            enforce_window: !args.no_enforce_window,
-            ..MessagingConfig::default()
-        },
+        messaging,
+        sendzen,
     };
     if let Err(message) = config.validate() {
         eprintln!("wadesk-sandbox: {message}");

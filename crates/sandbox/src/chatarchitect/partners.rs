@@ -14,6 +14,14 @@ use super::error::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct PartnerId(usize);
 
+#[cfg(test)]
+impl PartnerId {
+    /// The partner at `index`, for unit tests that need one without a token.
+    pub(crate) fn for_tests(index: usize) -> PartnerId {
+        PartnerId(index)
+    }
+}
+
 /// The configured partner tokens.
 pub(crate) struct Partners {
     tokens: Vec<String>,

@@ -1,5 +1,6 @@
 //! Conformance tests of the sandbox against seed 000 ("Partner API and Embed Integration Guide" and
-//! "WhatsApp API Quick Start for Developers"):
+//! "WhatsApp API Quick Start for Developers") and, in the `sendzen_*` modules, seed 001 (SendZen's
+//! "Partner Integration Guide") with SendZen's messaging API:
 //! answers checked field by field, webhooks received by a real loopback server and verified
 //! independently, and the iframe pages driven by posting their forms.
 #![allow(clippy::unwrap_used)]
@@ -10,6 +11,11 @@ mod messaging;
 mod messaging_events;
 mod pages;
 mod partner_api;
+mod sendzen_events;
+mod sendzen_iframe;
+mod sendzen_messaging;
+mod sendzen_onboard;
+mod sendzen_support;
 mod serve;
 mod service_window;
 mod support;

@@ -90,28 +90,10 @@ impl Job {
         destination: Destination,
         failure: Option<Failure>,
     ) -> Job {
-        let factor = if destination.behaviour == Behaviour::Slow { SLOW_FACTOR } else { 1 };
-        let mut steps = if failure.is_some() {
-            vec![Step { at: settings.sent_delay * factor, status: Status::Failed }]
-        } else {
-            let mut s = vec![
-                Step { at: settings.sent_delay * factor, status: Status::Sent },
-                Step { at: settings.delivered_delay * factor, status: Status::Delivered },
-                Step { at: settings.read_delay * factor, status: Status::Read },
-            ];
-            if destination.behaviour == Behaviour::NeverRead {
-                s.pop();
-            }
-            s
-        };
-        steps.sort_by_key(|s| s.at);
-        if settings.reorder {
-            reorder(&mut steps);
-        }
         Job {
             message_id,
             destination: number,
-            steps,
+            steps: plan_steps(settings, destination, failure.is_some()),
             failure,
             duplicates: settings.duplicates,
             wamid: settings.wamid_ids.then(|| format!("gBEGk{}", random_string(22, ALNUM))),
@@ -137,6 +119,32 @@ impl Job {
         }
         json!({ "app": app_id, "timestamp": now.timestamp_millis(), "version": 2, "type": "message-event", "payload": payload })
     }
+}
+
+/// The statuses of one message and their times after acceptance, in delivery order: `sent`,
+/// `delivered`, `read` at their delays (×10 for a slow destination, without `read` for one that
+/// never reads), or a single `failed` at the `sent` delay; permuted when `settings.reorder` is on.
+/// Shared with the SendZen simulator, whose statuses follow the same timing settings.
+pub(crate) fn plan_steps(settings: &MessagingConfig, destination: Destination, failed: bool) -> Vec<Step> {
+    let factor = if destination.behaviour == Behaviour::Slow { SLOW_FACTOR } else { 1 };
+    let mut steps = if failed {
+        vec![Step { at: settings.sent_delay * factor, status: Status::Failed }]
+    } else {
+        let mut s = vec![
+            Step { at: settings.sent_delay * factor, status: Status::Sent },
+            Step { at: settings.delivered_delay * factor, status: Status::Delivered },
+            Step { at: settings.read_delay * factor, status: Status::Read },
+        ];
+        if destination.behaviour == Behaviour::NeverRead {
+            s.pop();
+        }
+        s
+    };
+    steps.sort_by_key(|s| s.at);
+    if settings.reorder {
+        reorder(&mut steps);
+    }
+    steps
 }
 
 /// Permutes the statuses over the planned times so the order differs from the natural one.

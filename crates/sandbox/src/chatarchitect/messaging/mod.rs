@@ -25,7 +25,7 @@ pub(crate) mod auth;
 pub(crate) mod catalogue;
 mod control;
 pub(crate) mod destinations;
-mod events;
+pub(crate) mod events;
 mod inbound;
 mod send;
 pub(crate) mod settings;
@@ -134,7 +134,8 @@ impl App {
     }
 }
 
-fn push_capped<T>(log: &mut Vec<T>, item: T) {
+/// Appends `item`, dropping the oldest entries beyond [`LOG_LIMIT`] (the SendZen logs too).
+pub(crate) fn push_capped<T>(log: &mut Vec<T>, item: T) {
     if log.len() >= LOG_LIMIT {
         log.drain(..=log.len() - LOG_LIMIT);
     }

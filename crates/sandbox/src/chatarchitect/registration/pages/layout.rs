@@ -83,7 +83,7 @@ impl IntoResponse for Document {
 }
 
 /// HTML-escapes text and attribute values.
-pub(super) fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -100,7 +100,7 @@ pub(super) fn esc(text: &str) -> String {
 
 /// JSON that is safe inside `<script>`: `<`, `>`, `&` and the JavaScript line separators can only
 /// occur inside JSON strings, where their `\u` escapes mean the same.
-fn script_json(value: &impl Serialize) -> String {
+pub(crate) fn script_json(value: &impl Serialize) -> String {
     serde_json::to_string(value)
         .unwrap_or_else(|_| "{}".to_owned())
         .replace('<', "\\u003c")

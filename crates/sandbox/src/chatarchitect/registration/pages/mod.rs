@@ -15,7 +15,7 @@
 //! or by expiry. The popup lives in [`meta_signup`].
 
 pub(crate) mod i18n;
-mod layout;
+pub(crate) mod layout;
 mod meta_signup;
 mod steps;
 

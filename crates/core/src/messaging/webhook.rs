@@ -82,6 +82,12 @@ pub(crate) fn apply_meta(
     body: &[u8],
     changes: &mut Vec<Change>,
 ) -> Result<Outcome> {
+    // Seed 001: the URL "returns a 200 status code for validation requests" at onboarding; what
+    // they look like is not documented (the sandbox's assumption: `{"event": "webhook.validation"}`).
+    // The relay already answered 200; the request is kept in the log and changes nothing.
+    if sendzen::onboarding::is_validation(body) {
+        return Ok(Outcome::Applied);
+    }
     // The same URL gets the onboarding's result, before the account exists (seed 001).
     if sendzen::onboarding::is_result(body) {
         let outcome = sendzen::onboarding::apply_result(tx, account_id, body)?;

@@ -11,6 +11,7 @@ mod outbox;
 mod registration;
 mod relay;
 mod relay_switch;
+mod sendzen;
 mod store;
 mod store_integrity;
 

@@ -173,7 +173,10 @@ impl SendzenOnboardings {
         })?;
         if self.store.business_number(client_identifier)?.is_none() {
             if let Some(number) = waba.phone_number.as_deref() {
-                self.store.set_business_number(client_identifier, number)?;
+                let digits = self.store.set_business_number(client_identifier, number)?;
+                if self.store.account(client_identifier)?.display_name == super::onboarding::DEFAULT_NAME {
+                    self.store.rename_account(client_identifier, &format!("SendZen +{digits}"))?;
+                }
             }
         }
         self.store.sendzen_onboarding(client_identifier)

@@ -19,6 +19,9 @@ use crate::secret::Secret;
 use crate::store::{now_ms, Store};
 use crate::webhooks::Outcome;
 
+/// The name of a new account until its number is known.
+pub(crate) const DEFAULT_NAME: &str = "SendZen number";
+
 /// How long SendZen's iframe URL is good for (seed 001: "valid for 1 hour").
 pub const IFRAME_TTL_MS: i64 = 3_600_000;
 
@@ -233,7 +236,7 @@ impl Store {
 pub(crate) fn complete(tx: &Transaction<'_>, c: &Completion<'_>) -> Result<Outcome> {
     let row = tx
         .query_row(
-            "SELECT mode, status, api_key, project_id, project_name, waba_id FROM sendzen_onboardings
+            "SELECT mode, status, api_key, project_id, project_name, waba_id, base_url FROM sendzen_onboardings
              WHERE client_identifier = ?1",
             [c.client_identifier],
             |r| {
@@ -244,11 +247,12 @@ pub(crate) fn complete(tx: &Transaction<'_>, c: &Completion<'_>) -> Result<Outco
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((mode, status, api_key, project_id, project_name, waba)) = row else {
+    let Some((mode, status, api_key, project_id, project_name, waba, base_url)) = row else {
         return Ok(Outcome::Unmatched(format!(
             "SendZen result for onboarding {}, which this install did not start",
             c.client_identifier
@@ -262,19 +266,19 @@ pub(crate) fn complete(tx: &Transaction<'_>, c: &Completion<'_>) -> Result<Outco
     if exists {
         set_credential(tx, c.client_identifier, "api_key", &api_key)?;
     } else {
-        let name =
-            project_name.map(|n| one_line(&n, 60)).filter(|n| !n.is_empty()).unwrap_or_else(|| "SendZen number".into());
+        // A project named after its client_identifier (our account id) says nothing to a person.
+        let name = project_name
+            .map(|n| one_line(&n, 60))
+            .filter(|n| !n.is_empty() && n != c.client_identifier)
+            .unwrap_or_else(|| DEFAULT_NAME.into());
         insert_account_as(
             tx,
             c.client_identifier,
             NewAccount {
                 provider: ProviderKind::Sendzen,
                 display_name: name,
-                base_url: if mode == "sandbox" {
-                    EMBEDDED_SANDBOX_URL.to_owned()
-                } else {
-                    ProviderKind::Sendzen.default_base_url().to_owned()
-                },
+                // Messaging goes where the onboarding went (the partner endpoint is SendZen's API).
+                base_url: if mode == "sandbox" { EMBEDDED_SANDBOX_URL.to_owned() } else { base_url },
                 credentials: vec![CredentialInput { name: "api_key".into(), value: api_key.expose().to_owned() }],
             },
         )?;
@@ -316,6 +320,13 @@ pub struct ResultBody {
     /// On failure.
     #[serde(default)]
     pub message: Option<String>,
+}
+
+/// Whether a SendZen webhook body is a validation request (`{"event": "webhook.validation", …}`).
+pub(crate) fn is_validation(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).ok().is_some_and(|v| {
+        v.get("object").is_none() && v.get("event").and_then(|e| e.as_str()) == Some("webhook.validation")
+    })
 }
 
 /// Whether a SendZen webhook body is an onboarding result rather than a Meta envelope.

@@ -7,9 +7,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use wadesk_core::error::ProviderFailure;
 use wadesk_core::messaging::{MessageStatus, SendTemplate, SendText, VariableValue};
 use wadesk_core::providers::sendzen::{OnboardingStatus, OnboardingView, SendzenOnboardings, StartOnboarding};
-use wadesk_core::error::ProviderFailure;
 use wadesk_core::{Error, Secret};
 
 use crate::messaging::{world, World};

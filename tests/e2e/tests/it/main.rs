@@ -8,6 +8,7 @@ mod messaging;
 mod registration;
 mod relay;
 mod screens;
+mod sendzen;
 
 use std::time::Duration;
 

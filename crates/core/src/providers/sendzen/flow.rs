@@ -171,6 +171,12 @@ impl SendzenOnboardings {
                 "check"
             },
         })?;
+        // SendZen just answered `GET /v1/waba` with this key: the account's credentials work.
+        self.store.record_credential_check(
+            client_identifier,
+            Some(true),
+            "SendZen accepted the API key and lists the number.",
+        )?;
         if self.store.business_number(client_identifier)?.is_none() {
             if let Some(number) = waba.phone_number.as_deref() {
                 let digits = self.store.set_business_number(client_identifier, number)?;

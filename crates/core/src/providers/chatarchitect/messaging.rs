@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::answer::{error_message, root};
+use crate::providers::http::{send_message, unreachable};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::secret::Secret;
@@ -133,32 +134,8 @@ impl MessagingClient {
             "destination": to,
             "payload": { "type": "text", "message": text },
         });
-        let res = self.post("/whatsappmessage", body).send().await.map_err(|e| {
-            let err = unreachable("send", &self.base_url, &e);
-            // Refused before a byte went out: certainly not sent. Anything later: unknown.
-            if e.is_connect() || e.is_builder() {
-                SendError::NotAccepted(err)
-            } else {
-                SendError::Uncertain(err)
-            }
-        })?;
-        let status = res.status();
-        let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = res.bytes().await.map_err(|e| {
-            SendError::Uncertain(Error::Provider(
-                ProviderFailure::Unreachable,
-                format!("send: the answer was cut off: {}", root(&e)),
-            ))
-        })?;
-        if status.as_u16() == 429 {
-            return Err(SendError::RateLimited {
-                retry_after_s: retry_after.as_deref().and_then(|v| v.trim().parse().ok()),
-                error: answer_error("send", status, &bytes, retry_after.as_deref()),
-            });
-        }
-        if !status.is_success() {
-            return Err(SendError::NotAccepted(answer_error("send", status, &bytes, None)));
-        }
+        let error = |status, body: &[u8], retry_after: Option<&str>| answer_error("send", status, body, retry_after);
+        let bytes = send_message(self.post("/whatsappmessage", body), &self.base_url, &error).await?;
         // A 2xx we cannot read may still have queued the message.
         let answer: Submitted = serde_json::from_slice(&bytes).map_err(|e| {
             SendError::Uncertain(Error::Provider(ProviderFailure::BadAnswer, format!("send: unexpected answer: {e}")))
@@ -185,11 +162,6 @@ impl MessagingApi for MessagingClient {
     fn send<'a>(&'a self, to: &'a str, message: Outbound<'a>) -> BoxFuture<'a, Result<SendReceipt, SendError>> {
         Box::pin(self.send_one(to, message))
     }
-}
-
-fn unreachable(action: &str, base_url: &str, e: &reqwest::Error) -> Error {
-    let what = if e.is_timeout() { "no answer in time".to_owned() } else { root(e) };
-    Error::Provider(ProviderFailure::Unreachable, format!("{action}: cannot reach {base_url}: {what}"))
 }
 
 /// A non-2xx answer as a typed error. The provider's message (seed shape `{"status":"error",

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ProviderFailure, Result};
-use crate::providers::http::root;
+use crate::providers::http::{root, unreachable};
 use crate::secret::Secret;
 
 /// How long one call may take before its fate is uncertain.
@@ -213,11 +213,6 @@ impl SendzenApi {
 /// A path segment from a provider id: ids are digits in practice, anything else is escaped.
 fn urlencoding(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-pub(super) fn unreachable(action: &str, base_url: &str, e: &reqwest::Error) -> Error {
-    let what = if e.is_timeout() { "no answer in time".to_owned() } else { root(e) };
-    Error::Provider(ProviderFailure::Unreachable, format!("{action}: cannot reach {base_url}: {what}"))
 }
 
 /// The provider's own words from either error shape, on one short line.

@@ -18,9 +18,9 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::api::{answer_error, unreachable, Onboard, SendzenApi};
+use super::api::{answer_error, Onboard, SendzenApi};
 use crate::error::{Error, ProviderFailure, Result};
-use crate::providers::http::root;
+use crate::providers::http::send_message;
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::providers::meta::templates::{self, MetaSend};
 use crate::secret::Secret;
@@ -132,32 +132,8 @@ impl SendzenMessaging {
     async fn send_one(&self, to: &str, message: Outbound<'_>) -> Result<SendReceipt, SendError> {
         let body = send_body(&self.business_number, to, &message).map_err(SendError::NotAccepted)?;
         let req = self.api.request(reqwest::Method::POST, "/v1/messages", &self.api_key).json(&body);
-        let res = req.send().await.map_err(|e| {
-            let err = unreachable("send", self.api.base_url(), &e);
-            // Refused before a byte went out: certainly not sent. Anything later: unknown.
-            if e.is_connect() || e.is_builder() {
-                SendError::NotAccepted(err)
-            } else {
-                SendError::Uncertain(err)
-            }
-        })?;
-        let status = res.status();
-        let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = res.bytes().await.map_err(|e| {
-            SendError::Uncertain(Error::Provider(
-                ProviderFailure::Unreachable,
-                format!("send: the answer was cut off: {}", root(&e)),
-            ))
-        })?;
-        if status.as_u16() == 429 {
-            return Err(SendError::RateLimited {
-                retry_after_s: retry_after.as_deref().and_then(|v| v.trim().parse().ok()),
-                error: answer_error("send", status, &bytes, retry_after.as_deref()),
-            });
-        }
-        if !status.is_success() {
-            return Err(SendError::NotAccepted(answer_error("send", status, &bytes, None)));
-        }
+        let error = |status, body: &[u8], retry_after: Option<&str>| answer_error("send", status, body, retry_after);
+        let bytes = send_message(req, self.api.base_url(), &error).await?;
         receipt(&bytes).map_err(SendError::Uncertain)
     }
 }

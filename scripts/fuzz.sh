@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (fuzz/fuzz_targets: the relay's wire tap, the sealed envelope, stream
-# frames, the relay config, store-key.json, channel public keys, the template send syntax) under
-# libFuzzer for a bounded time.
+# frames, the relay config, store-key.json, channel public keys, the template send syntax, Meta
+# webhooks and template objects, …) under libFuzzer for a bounded time.
 #   bash scripts/fuzz.sh                      # each target FUZZ_SECONDS (default 10) seconds
 #   FUZZ_SECONDS=3600 bash scripts/fuzz.sh    # longer
 #   bash scripts/fuzz.sh wire_tap             # only the named targets

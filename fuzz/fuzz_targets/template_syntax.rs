@@ -5,8 +5,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use wadesk_core::templates::syntax::{
-    fill, parse, segments, send_text, ParsedTemplate, Segment, SyntaxError, MAX_BODY_CHARS, MAX_VALUE_CHARS,
+    fill, parse, segments, send_payload, ParsedTemplate, Segment, SyntaxError, MAX_BODY_CHARS, MAX_VALUE_CHARS,
 };
+
+/// Seed 000's send text: a ChatArchitect template's payload.
+fn send_text(t: &ParsedTemplate, filled_body: &str) -> String {
+    send_payload(t, filled_body, &[])
+}
 
 /// The text the segments came from (a placeholder written back as `{{n}}`).
 fn rebuild(segments: &[Segment]) -> String {

@@ -77,6 +77,9 @@ impl SendzenMessaging {
                     .into(),
             ));
         };
+        // The key first: re-pointing the webhook is only for a number whose key still works, and a
+        // refused key then says so instead of starting a new onboarding.
+        self.api.wabas(&self.api_key).await?;
         let body = Onboard { client_identifier, client_webhook_url: hook_url };
         let answer = self.api.onboard(partner_key, &body).await?;
         match answer.webhook {

@@ -63,6 +63,11 @@ impl Partners {
         self.tokens.iter().map(String::as_bytes)
     }
 
+    /// Every configured partner with its token: the keys SendZen identities are derived under.
+    pub(crate) fn keyed(&self) -> impl Iterator<Item = (PartnerId, &[u8])> {
+        self.tokens.iter().enumerate().map(|(i, t)| (PartnerId(i), t.as_bytes()))
+    }
+
     /// The token that signs `partner`'s webhooks.
     pub(crate) fn signing_key(&self, partner: PartnerId) -> &[u8] {
         self.tokens.get(partner.0).map_or(&[], |t| t.as_bytes())

@@ -3,16 +3,18 @@
 //! - Partner API Keys (seed 001 "Authentication") are the sandbox's `partner_tokens`, matched in
 //!   constant time by the ChatArchitect simulator's [`Partners`](crate::chatarchitect::partners)
 //!   (one configured value serves as a partner credential for both simulated providers).
-//! - Customer keys are each project's `user_data.api_key`, found by the SHA-256 digest of the
-//!   presented key, so the lookup's timing depends on a digest and not on the key.
+//! - Customer keys are each project's `user_data.api_key`, derived from the partner token and the
+//!   `client_identifier` it names ([`super::identity`]): its MAC is checked in constant time
+//!   under every partner token, so a key issued before a restart still finds its project, which
+//!   is rebuilt if the sandbox no longer holds it ([`State::project_for_key`](super::store::State)).
 //!
 //! The messaging API takes customer keys only: a partner key there is a 401, as is another
 //! project's key for a WABA or number in the path. Nothing here logs a key.
 
 use axum::http::{header, HeaderMap};
-use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, PartnerError, CODE_INVALID_API_KEY, CODE_MISSING_API_KEY};
+use super::identity;
 use super::SendZen;
 use crate::chatarchitect::partners::PartnerId;
 
@@ -44,9 +46,13 @@ pub(crate) fn project(sz: &SendZen, headers: &HeaderMap) -> Result<String, ApiEr
             "Send the customer's key as Authorization: Bearer <user_data.api_key>",
         ));
     };
-    let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-    if let Some(id) = sz.store.with(|st| st.project_by_key(&digest)) {
-        return Ok(id);
+    if let Some((partner, client_identifier)) = identity::verify_api_key(key, sz.partners.keyed()) {
+        let token = sz.partners.signing_key(partner);
+        let now = chrono::Utc::now();
+        let settings = &sz.config.messaging;
+        if let Some(id) = sz.store.with(|st| st.project_for_key(partner, token, &client_identifier, settings, now)) {
+            return Ok(id);
+        }
     }
     if sz.partners.authenticate(headers).is_ok() {
         return Err(ApiError::unauthorized(

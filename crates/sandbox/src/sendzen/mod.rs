@@ -16,7 +16,8 @@
 //!
 //! Nothing here assumes a particular client: where the sources are silent the choice is stated in
 //! the module that makes it and listed in the README's assumptions. State lives in memory
-//! (`store`) and a restart forgets it.
+//! (`store`); a project's ids and key are derived from its partner token ([`identity`]), so a
+//! customer key issued before a restart still works and re-onboarding returns it again.
 //!
 //! The public items are the fixed names tests and demos can rely on: the template catalogue, the
 //! failure codes and messages, the webhook headers, and the demo numbers (shared with the
@@ -29,6 +30,7 @@ pub(crate) mod config;
 mod control;
 pub(crate) mod error;
 mod events;
+mod identity;
 mod iframe;
 mod inbound;
 mod messages;

@@ -8,8 +8,10 @@
 //! validated (a request to it; [`webhooks::validate`]).
 //!
 //! The same `client_identifier` from the same partner names the same project: its `project_id`
-//! and `api_key` are returned again with a new `iframe_url` (earlier ones stay valid until they
-//! expire). Each call replaces the project's webhook with what it was given: a URL that answered
+//! and `api_key` are derived from both ([`super::identity`]), so they are returned again with a
+//! new `iframe_url` (earlier ones stay valid until they expire), after a restart of the sandbox
+//! too. A project the sandbox no longer holds is rebuilt pending, unless a call with its key
+//! rebuilt it completed first. Each call replaces the project's webhook with what it was given: a URL that answered
 //! 200 is configured, anything else leaves the project without a webhook.
 
 use std::sync::Arc;
@@ -91,8 +93,13 @@ async fn handle(
     let body = body.map_err(|_| PartnerError::bad_request(format!("Request body larger than {BODY_LIMIT} bytes")))?;
     let req = parse(&body)?;
     let now = chrono::Utc::now();
-    let project_id =
-        sz.store.with(|st| st.project_for(partner, &req.client_identifier, &sz.config.messaging, now).id.clone());
+    let token = sz.partners.signing_key(partner);
+    let project_id = sz
+        .store
+        .with(|st| {
+            st.project_for(partner, token, &req.client_identifier, &sz.config.messaging, now).map(|p| p.id.clone())
+        })
+        .ok_or_else(PartnerError::server)?;
     let webhook = match &req.client_webhook_url {
         None => WebhookStatus { url: None, valid: false, detail: DETAIL_NONE.to_owned() },
         Some(url) => {
@@ -110,7 +117,7 @@ async fn handle(
             client_identifier: p.client_identifier.clone(),
             project_id: p.id.clone(),
             project_name: p.name.clone(),
-            api_key: p.api_key.expose().to_owned(),
+            api_key: p.identity.api_key.expose().to_owned(),
         };
         // A completed project's new page announces the completion on its first load.
         let announce = super::outcome::completed_body(p);

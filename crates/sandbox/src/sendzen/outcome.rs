@@ -6,13 +6,16 @@
 //! attempts are refused, and an iframe URL issued after completion announces the completion on
 //! its first load, so every page tells its parent an outcome. A failure is not final: the page
 //! offers another attempt (`button#sz-retry`).
+//!
+//! The WABA's ids and default business number are the project's derived ones
+//! ([`super::identity`]), so a project rebuilt after a restart connects the same account.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::project::{meta_id, Onboarding, Project, Waba};
+use super::identity::Identity;
+use super::project::{Onboarding, Project, Waba};
 use super::store::State;
-use crate::chatarchitect::{random_string, DIGITS};
 
 /// The failure message of the cancel button: the seed's example, word for word.
 pub const MESSAGE_CANCELLED: &str = "User cancelled the authentication process.";
@@ -49,7 +52,8 @@ pub(crate) struct Outcome {
 /// What a completion may override (control surface); the page picks neither.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Connect {
-    /// International digits without `+`; default a fictitious `1555…` number.
+    /// International digits without `+`; default the project's derived `1555…` number. An
+    /// override is not derived, so a rebuild after a restart falls back to the default.
     pub(crate) phone_number: Option<String>,
     /// Default: the project's name.
     pub(crate) business_name: Option<String>,
@@ -90,22 +94,22 @@ impl State {
         now: DateTime<Utc>,
         connect: Connect,
     ) -> Result<Outcome, Refused> {
-        match self.projects.get(project_id) {
+        let identity = match self.projects.get(project_id) {
             None => return Err(Refused::UnknownProject),
             Some(p) if p.onboarding == Onboarding::Completed => return Err(Refused::AlreadyCompleted),
-            Some(_) => {}
-        }
+            Some(p) => p.identity.clone(),
+        };
         let phone_number = match connect.phone_number {
             Some(n) if self.phone_in_use(&n) => return Err(Refused::PhoneInUse),
             Some(n) => n,
-            None => self.fresh_phone_number(),
+            None => self.fresh_phone_number(&identity),
         };
         let number = self.next_number();
         let p = self.project(project_id).ok_or(Refused::UnknownProject)?;
         p.waba = Some(Waba {
             number,
-            waba_id: meta_id(),
-            phone_number_id: meta_id(),
+            waba_id: identity.waba_id,
+            phone_number_id: identity.phone_number_id,
             phone_number,
             business_name: connect.business_name.unwrap_or_else(|| p.name.clone()),
             connected_at: now,
@@ -130,14 +134,13 @@ impl State {
         Ok(Outcome { event: "failed", body })
     }
 
-    /// A fictitious North American `555` number no project uses yet.
-    fn fresh_phone_number(&self) -> String {
-        loop {
-            let n = format!("1555{}{}", random_string(1, b"123456789"), random_string(6, DIGITS));
-            if !self.phone_in_use(&n) {
-                return n;
-            }
-        }
+    /// The project's derived `1555…` number, or the next free one after it if another project
+    /// holds it (the probe ends: there are fewer projects than numbers).
+    fn fresh_phone_number(&self, identity: &Identity) -> String {
+        (0..)
+            .map(|attempt| identity.phone_number(attempt))
+            .find(|n| !self.phone_in_use(n))
+            .unwrap_or_else(|| unreachable!("an unbounded probe finds a free number"))
     }
 
     /// Every live page of the project shows the outcome and posts `body` on its next load.
@@ -164,7 +167,8 @@ mod tests {
     fn outcomes_have_the_seeds_fields_and_completion_is_final() {
         let mut st = State::default();
         let now = Utc::now();
-        let id = st.project_for(PartnerId::for_tests(0), "c-1", &MessagingConfig::default(), now).id.clone();
+        let id =
+            st.project_for(PartnerId::for_tests(0), b"t", "c-1", &MessagingConfig::default(), now).unwrap().id.clone();
         let page = st.issue_token(&id, now, chrono::Duration::hours(1));
         let failed = st.fail(&id, now, MESSAGE_CANCELLED).unwrap();
         let mut expected = ["client_identifier", "message", "project_id", "status"];
@@ -186,10 +190,27 @@ mod tests {
     fn a_business_number_belongs_to_one_project() {
         let mut st = State::default();
         let now = Utc::now();
-        let a = st.project_for(PartnerId::for_tests(0), "a", &MessagingConfig::default(), now).id.clone();
-        let b = st.project_for(PartnerId::for_tests(0), "b", &MessagingConfig::default(), now).id.clone();
+        let settings = MessagingConfig::default();
+        let a = st.project_for(PartnerId::for_tests(0), b"t", "a", &settings, now).unwrap().id.clone();
+        let b = st.project_for(PartnerId::for_tests(0), b"t", "b", &settings, now).unwrap().id.clone();
         let taken = Connect { phone_number: Some("15557654321".into()), business_name: None };
         st.complete(&a, now, taken.clone()).unwrap();
         assert_eq!(st.complete(&b, now, taken).unwrap_err(), Refused::PhoneInUse);
+    }
+
+    #[test]
+    fn completion_connects_the_derived_waba_and_probes_past_a_taken_number() {
+        let mut st = State::default();
+        let now = Utc::now();
+        let settings = MessagingConfig::default();
+        let b_identity = Identity::derive(b"t", "b");
+        let a = st.project_for(PartnerId::for_tests(0), b"t", "a", &settings, now).unwrap().id.clone();
+        let b = st.project_for(PartnerId::for_tests(0), b"t", "b", &settings, now).unwrap().id.clone();
+        let squat = Connect { phone_number: Some(b_identity.phone_number(0)), business_name: None };
+        st.complete(&a, now, squat).unwrap();
+        st.complete(&b, now, Connect::default()).unwrap();
+        let w = st.projects[&b].waba.clone().unwrap();
+        assert_eq!((w.waba_id, w.phone_number_id), (b_identity.waba_id.clone(), b_identity.phone_number_id.clone()));
+        assert_eq!(w.phone_number, b_identity.phone_number(1));
     }
 }

@@ -1,5 +1,5 @@
 //! One SendZen project: what `POST /v1/partner/onboard` creates for a partner's customer (its
-//! `client_identifier`, `project_id` and `api_key`), the WhatsApp Business Account the onboarding
+//! `client_identifier` and derived [`Identity`]: `project_id`, `api_key`, WABA ids), the WhatsApp Business Account the onboarding
 //! iframe connects to it, and everything its messaging API does afterwards (the logs the control
 //! surface shows, the rate bucket, the 24-hour windows).
 //!
@@ -10,18 +10,15 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use super::identity::Identity;
 use super::onboard::WebhookStatus;
 use crate::chatarchitect::messaging::push_capped;
 use crate::chatarchitect::messaging::settings::TokenBucket;
 use crate::chatarchitect::messaging::window::LastInbound;
 use crate::chatarchitect::partners::PartnerId;
-use crate::chatarchitect::{random_string, DIGITS, LOWER_ALNUM};
+use crate::chatarchitect::random_string;
 use crate::MessagingConfig;
-
-/// Lowercase hexadecimal digits.
-pub(crate) const LOWER_HEX: &[u8] = b"0123456789abcdef";
 
 /// A key or secret: shown by `Debug` only as `[redacted]`, so no log line can carry it.
 #[derive(Clone, PartialEq, Eq)]
@@ -35,11 +32,6 @@ impl Secret {
     /// The value, for the one answer that hands it out or the one HMAC it keys.
     pub(crate) fn expose(&self) -> &str {
         &self.0
-    }
-
-    /// SHA-256 of the value: what lookups and comparisons use.
-    pub(crate) fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.0.as_bytes()).into()
     }
 }
 
@@ -181,7 +173,8 @@ pub(crate) struct Project {
     pub(crate) partner: PartnerId,
     pub(crate) client_identifier: String,
     pub(crate) name: String,
-    pub(crate) api_key: Secret,
+    /// Derived from the partner token and `client_identifier`: what survives a restart.
+    pub(crate) identity: Identity,
     pub(crate) created_at: DateTime<Utc>,
     /// Where activity goes: set by each onboarding call whose URL validated, cleared otherwise.
     pub(crate) webhook_url: Option<String>,
@@ -210,16 +203,17 @@ impl Project {
         partner: PartnerId,
         number: u64,
         client_identifier: &str,
+        identity: Identity,
         settings: &MessagingConfig,
         now: DateTime<Utc>,
     ) -> Project {
         Project {
-            id: format!("proj_{}", random_string(12, LOWER_HEX)),
+            id: identity.project_id.clone(),
             number,
             partner,
             client_identifier: client_identifier.to_owned(),
             name: client_identifier.to_owned(),
-            api_key: Secret::new(format!("sk_live_{}", random_string(32, LOWER_ALNUM))),
+            identity,
             created_at: now,
             webhook_url: None,
             webhook_status: None,
@@ -260,11 +254,6 @@ impl Project {
     }
 }
 
-/// A Meta-style id of 15 digits, not starting with 0.
-pub(crate) fn meta_id() -> String {
-    format!("{}{}", random_string(1, b"123456789"), random_string(14, DIGITS))
-}
-
 /// The characters of standard base64.
 const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -278,15 +267,16 @@ pub(crate) fn wamid() -> String {
 mod tests {
     use super::*;
 
+    fn project(client_identifier: &str) -> Project {
+        let identity = Identity::derive(b"token", client_identifier);
+        Project::new(PartnerId::for_tests(0), 1, client_identifier, identity, &MessagingConfig::default(), Utc::now())
+    }
+
     #[test]
     fn ids_have_their_documented_shapes() {
-        let p = Project::new(PartnerId::for_tests(0), 1, "customer-12345", &MessagingConfig::default(), Utc::now());
-        assert!(p.id.starts_with("proj_") && p.id.len() == 17, "{}", p.id);
-        assert!(p.id[5..].bytes().all(|b| LOWER_HEX.contains(&b)), "{}", p.id);
-        assert!(p.api_key.expose().starts_with("sk_live_"));
+        let p = project("customer-12345");
+        assert_eq!(p.id, Identity::derive(b"token", "customer-12345").project_id);
         assert_eq!(p.name, "customer-12345");
-        let id = meta_id();
-        assert!(id.len() == 15 && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0'), "{id}");
         let w = wamid();
         assert!(w.starts_with("wamid.") && w.len() == 46, "{w}");
         assert_ne!(wamid(), w);
@@ -294,9 +284,9 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let p = Project::new(PartnerId::for_tests(0), 1, "c", &MessagingConfig::default(), Utc::now());
+        let p = project("c");
         let shown = format!("{p:?}");
-        assert!(!shown.contains(p.api_key.expose()), "{shown}");
+        assert!(!shown.contains(p.identity.api_key.expose()), "{shown}");
         assert!(shown.contains("[redacted]"));
     }
 

@@ -2,8 +2,9 @@
 //! and forced failures, in one map behind one mutex.
 //!
 //! The lock is held for one synchronous closure at a time ([`Store::with`]) and never across an
-//! `.await`. Nothing is evicted (a sandbox process is short-lived) and nothing is persisted: a
-//! restart forgets every project and key, as a server would that never stored them.
+//! `.await`. Nothing is evicted (a sandbox process is short-lived) and nothing is persisted; what
+//! must survive a restart is derived instead ([`super::identity`]): a project the store does not
+//! hold is rebuilt from its derived key ([`State::project_for_key`]) or its next onboarding.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +12,8 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::error::PartnerError;
+use super::identity::Identity;
+use super::outcome::Connect;
 use super::project::{Forced, Project};
 use crate::chatarchitect::messaging::settings::TokenBucket;
 use crate::chatarchitect::partners::PartnerId;
@@ -65,8 +68,6 @@ struct PartnerState {
 pub(crate) struct State {
     pub(crate) projects: HashMap<String, Project>,
     by_identifier: HashMap<(PartnerId, String), String>,
-    /// SHA-256 of each `api_key` → project id.
-    by_key: HashMap<[u8; 32], String>,
     pub(crate) tokens: HashMap<String, IframeToken>,
     partners: HashMap<PartnerId, PartnerState>,
     /// The last number handed out for `projects[].id` / `wabas[].id`.
@@ -75,40 +76,65 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// The project whose key has SHA-256 `digest`.
-    pub(crate) fn project_by_key(&self, digest: &[u8; 32]) -> Option<String> {
-        self.by_key.get(digest).cloned()
-    }
-
     pub(crate) fn project(&mut self, id: &str) -> Option<&mut Project> {
         self.projects.get_mut(id)
     }
 
-    /// `partner`'s project for `client_identifier`, created on first use.
+    /// `partner`'s project for `client_identifier`, created (pending) on first use with the
+    /// identity derived under `partner_token`, the token `partner` authenticated with.
+    ///
+    /// `None` only if another client's derived `project_id` is the same 48 bits: the sandbox
+    /// refuses rather than merge two clients.
     pub(crate) fn project_for(
         &mut self,
         partner: PartnerId,
+        partner_token: &[u8],
         client_identifier: &str,
         settings: &MessagingConfig,
         now: DateTime<Utc>,
-    ) -> &mut Project {
+    ) -> Option<&mut Project> {
         let key = (partner, client_identifier.to_owned());
         let id = match self.by_identifier.get(&key) {
             Some(id) => id.clone(),
             None => {
-                let number = self.next_number();
-                let mut project = Project::new(partner, number, client_identifier, settings, now);
-                while self.projects.contains_key(&project.id) {
-                    project = Project::new(partner, number, client_identifier, settings, now);
+                let identity = Identity::derive(partner_token, client_identifier);
+                if self.projects.contains_key(&identity.project_id) {
+                    tracing::warn!(project_id = %identity.project_id, "SendZen derived project id collides");
+                    return None;
                 }
+                let number = self.next_number();
+                let project = Project::new(partner, number, client_identifier, identity, settings, now);
                 let id = project.id.clone();
-                self.by_key.insert(project.api_key.digest(), id.clone());
                 self.by_identifier.insert(key, id.clone());
                 self.projects.insert(id.clone(), project);
                 id
             }
         };
-        self.projects.get_mut(&id).unwrap_or_else(|| unreachable!("indexed projects exist"))
+        self.projects.get_mut(&id)
+    }
+
+    /// The project of a verified derived key (see [`super::identity::verify_api_key`]).
+    ///
+    /// Held in memory: that project as it is. Not held (the sandbox restarted since the key was
+    /// issued): rebuilt **completed** with its derived WABA and number, since only a completed
+    /// onboarding's customer uses its key; its webhook stays unknown until the next onboarding
+    /// call sets one. `None` as for [`State::project_for`].
+    pub(crate) fn project_for_key(
+        &mut self,
+        partner: PartnerId,
+        partner_token: &[u8],
+        client_identifier: &str,
+        settings: &MessagingConfig,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let held = self.by_identifier.contains_key(&(partner, client_identifier.to_owned()));
+        let id = self.project_for(partner, partner_token, client_identifier, settings, now)?.id.clone();
+        if !held {
+            // A fresh project has no pages and no webhook: completing it announces nothing.
+            let _ = self.complete(&id, now, Connect::default());
+            tracing::info!(project_id = %id, "SendZen project rebuilt from its derived key");
+        }
+        Some(id)
     }
 
     /// `partner`'s projects, oldest first.
@@ -236,24 +262,51 @@ impl Store {
 mod tests {
     use super::*;
 
+    use crate::sendzen::project::Onboarding;
+
+    const ALPHA: &[u8] = b"alpha";
+    const BETA: &[u8] = b"beta";
+
     fn state_with_project() -> (State, String) {
         let mut st = State::default();
-        let id = st.project_for(PartnerId::for_tests(0), "c-1", &MessagingConfig::default(), Utc::now()).id.clone();
+        let id = st
+            .project_for(PartnerId::for_tests(0), ALPHA, "c-1", &MessagingConfig::default(), Utc::now())
+            .unwrap()
+            .id
+            .clone();
         (st, id)
     }
 
     #[test]
-    fn one_project_per_partner_and_identifier_found_by_its_key() {
+    fn one_project_per_partner_and_identifier() {
         let (mut st, id) = state_with_project();
         let now = Utc::now();
-        let again = st.project_for(PartnerId::for_tests(0), "c-1", &MessagingConfig::default(), now);
+        let settings = MessagingConfig::default();
+        let again = st.project_for(PartnerId::for_tests(0), ALPHA, "c-1", &settings, now).unwrap();
         assert_eq!(again.id, id);
-        let digest = again.api_key.digest();
-        let other = st.project_for(PartnerId::for_tests(1), "c-1", &MessagingConfig::default(), now).id.clone();
+        let other = st.project_for(PartnerId::for_tests(1), BETA, "c-1", &settings, now).unwrap().id.clone();
         assert_ne!(other, id, "another partner's customer is another project");
-        assert_eq!(st.project_by_key(&digest), Some(id));
-        assert_eq!(st.project_by_key(&[0; 32]), None);
         assert_eq!(st.partner_projects(PartnerId::for_tests(1)).len(), 1);
+    }
+
+    #[test]
+    fn a_key_rebuilds_a_missing_project_completed_and_leaves_a_held_one_alone() {
+        let (mut st, pending) = state_with_project();
+        let now = Utc::now();
+        let settings = MessagingConfig::default();
+        let p0 = PartnerId::for_tests(0);
+        assert_eq!(st.project_for_key(p0, ALPHA, "c-1", &settings, now), Some(pending.clone()));
+        assert_eq!(st.projects[&pending].onboarding, Onboarding::Pending);
+        let id = st.project_for_key(p0, ALPHA, "c-2", &settings, now).unwrap();
+        let (p, identity) = (&st.projects[&id], Identity::derive(ALPHA, "c-2"));
+        assert_eq!(p.onboarding, Onboarding::Completed);
+        let w = p.waba.as_ref().unwrap();
+        assert_eq!((&w.waba_id, &w.phone_number_id), (&identity.waba_id, &identity.phone_number_id));
+        assert_eq!(w.phone_number, identity.phone_number(0));
+        assert!(p.webhook_url.is_none());
+        // Onboarding again keeps the rebuilt project completed.
+        let again = st.project_for(p0, ALPHA, "c-2", &settings, now).unwrap();
+        assert_eq!(again.onboarding, Onboarding::Completed);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 use wadesk_sandbox::sendzen::*;
-use wadesk_sandbox::{MessagingConfig, SendzenConfig};
+use wadesk_sandbox::{MessagingConfig, SandboxConfig, SendzenConfig};
 
 use crate::messaging::keys;
 use crate::sendzen_support::*;
@@ -351,4 +351,54 @@ async fn sends_above_the_rate_answer_429_and_forced_failures_500_or_429() {
     let forced = sz(&h, Method::GET, "/v1/auth/api_key", Some(&c.key), None).await;
     assert_eq!((api_error(&forced, 429).0, forced.header("retry-after")), (CODE_RATE_LIMIT.to_owned(), "1"));
     assert_eq!(sz(&h, Method::GET, "/v1/auth/api_key", Some(&c.key), None).await.status, StatusCode::OK);
+}
+
+/// A second `Sandbox` with the same partner tokens stands for the restarted one.
+#[tokio::test]
+async fn a_customer_key_keeps_working_after_a_restart() {
+    let before = Harness::with(sz_fast());
+    let c = customer(&before, "customer-12345", None).await;
+    let after = Harness::with(sz_fast());
+    assert_eq!(sz(&after, Method::GET, "/v1/auth/api_key", Some(&c.key), None).await.status, StatusCode::OK);
+    let listed = sz(&after, Method::GET, "/v1/waba", Some(&c.key), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    let projects = listed.json()["data"]["projects"].clone();
+    assert_eq!(projects.as_array().unwrap().len(), 1, "{projects}");
+    assert_eq!(projects[0]["client_identifier"], "customer-12345");
+    let waba = &projects[0]["wabas"][0];
+    assert_eq!(
+        (waba["waba_id"].as_str(), waba["phone_number_id"].as_str(), waba["phone_number"].as_str()),
+        (Some(c.waba_id.as_str()), Some(c.phone_number_id.as_str()), Some(c.phone_number.as_str()))
+    );
+    send(&after, &c, &text_to(&c, "15551234567", "Hi again")).await;
+    let templates = sz(&after, Method::GET, &format!("/v1/{}/message_templates", c.waba_id), Some(&c.key), None).await;
+    assert_eq!(templates.status, StatusCode::OK, "{}", templates.text());
+    let view = sz(&after, Method::GET, &format!("/_sandbox/projects/{}", c.project_id), Some(&c.key), None).await;
+    let view = view.json();
+    assert_eq!((view["onboarding"].as_str(), &view["webhook_url"]), (Some("completed"), &Value::Null), "{view}");
+}
+
+#[tokio::test]
+async fn another_partner_can_neither_use_nor_derive_a_customer_key() {
+    let c = customer(&Harness::with(sz_fast()), "customer-12345", None).await;
+    // Restarted with only the other partner's token: the key's MAC matches no configured token.
+    let foreign = Harness::with(SandboxConfig { partner_tokens: vec![OTHER_TOKEN.into()], ..sz_fast() });
+    let refused = sz(&foreign, Method::GET, "/v1/waba", Some(&c.key), None).await;
+    assert_eq!(api_error(&refused, 401).0, CODE_INVALID_API_KEY);
+    let body = json!({ "client_identifier": "customer-12345" });
+    let theirs = onboard_raw(&foreign, Some(OTHER_TOKEN), &body).await.json();
+    assert_ne!(theirs["user_data"]["api_key"].as_str(), Some(c.key.as_str()));
+    assert_ne!(theirs["user_data"]["project_id"].as_str(), Some(c.project_id.as_str()));
+    // Restarted with both: the key works, the other partner still cannot see its project.
+    let both = Harness::with(sz_fast());
+    assert_eq!(sz(&both, Method::GET, "/v1/waba", Some(&c.key), None).await.status, StatusCode::OK);
+    let path = format!("/_sandbox/projects/{}", c.project_id);
+    partner_error(&sz(&both, Method::GET, &path, Some(OTHER_TOKEN), None).await, 404);
+    let mut tampered = c.key.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(
+        api_error(&sz(&both, Method::GET, "/v1/waba", Some(&tampered), None).await, 401).0,
+        CODE_INVALID_API_KEY
+    );
 }

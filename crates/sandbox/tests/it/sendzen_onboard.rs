@@ -117,6 +117,44 @@ async fn the_same_identifier_reuses_project_and_key_with_a_new_iframe_url() {
     assert_ne!(theirs["user_data"]["project_id"], first["user_data"]["project_id"], "another partner's customer");
 }
 
+/// A second `Sandbox` with the same partner tokens stands for the restarted one.
+#[tokio::test]
+async fn onboarding_again_after_a_restart_returns_the_same_project_and_key() {
+    let before = Harness::with(sz_fast());
+    let first = onboard(&before, "customer-12345", None).await;
+    let after = Harness::with(sz_fast());
+    let again = onboard(&after, "customer-12345", None).await;
+    assert_eq!(again["user_data"], first["user_data"]);
+    assert_ne!(token_of(&again), token_of(&first));
+    let old_page = sz(&after, Method::GET, &format!("/onboard/iframe?token={}", token_of(&first)), None, None).await;
+    assert_eq!(old_page.status, StatusCode::NOT_FOUND, "iframe URLs are random and die with the process");
+    let project_id = first["user_data"]["project_id"].as_str().unwrap();
+    let view = control(&after, Method::GET, &format!("/projects/{project_id}"), None).await.json();
+    assert_eq!(view["onboarding"], "pending", "{view}");
+    let theirs = onboard_raw(&after, Some(OTHER_TOKEN), &json!({ "client_identifier": "customer-12345" })).await.json();
+    assert_ne!(theirs["user_data"]["api_key"], first["user_data"]["api_key"], "another partner's key");
+}
+
+#[tokio::test]
+async fn a_project_its_key_rebuilt_completed_stays_completed_when_onboarded_again() {
+    let before = Harness::with(sz_fast());
+    let c = customer(&before, "customer-12345", None).await;
+    let after = Harness::with(sz_fast());
+    assert_eq!(sz(&after, Method::GET, "/v1/auth/api_key", Some(&c.key), None).await.status, StatusCode::OK);
+    let again = onboard(&after, "customer-12345", None).await;
+    assert_eq!(
+        (again["user_data"]["api_key"].as_str(), again["user_data"]["project_id"].as_str()),
+        (Some(c.key.as_str()), Some(c.project_id.as_str()))
+    );
+    let view = control(&after, Method::GET, &format!("/projects/{}", c.project_id), None).await.json();
+    assert_eq!(
+        (view["onboarding"].as_str(), view["waba"]["waba_id"].as_str()),
+        (Some("completed"), Some(c.waba_id.as_str()))
+    );
+    let page = sz(&after, Method::GET, &format!("/onboard/iframe?token={}", token_of(&again)), None, None).await;
+    assert!(page.text().contains("data-status=\"completed\""), "{}", page.text());
+}
+
 #[tokio::test]
 async fn authentication_errors_have_the_seeds_body() {
     let h = Harness::with(sz_fast());

@@ -21,7 +21,7 @@ pub(crate) fn unreachable(action: &str, base_url: &str, e: &reqwest::Error) -> E
 }
 
 /// How a provider words a non-2xx answer: `(status, body, Retry-After)` → its typed error.
-pub(crate) type AnswerError<'a> = &'a dyn Fn(reqwest::StatusCode, &[u8], Option<&str>) -> Error;
+pub(crate) type AnswerError<'a> = &'a (dyn Fn(reqwest::StatusCode, &[u8], Option<&str>) -> Error + Sync);
 
 /// Sends a message request and gives the 2xx body, or the message's fate: refused before a byte
 /// went out or answered non-2xx → not accepted (nothing was sent); 429 → rate limited, with

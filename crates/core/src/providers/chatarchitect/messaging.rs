@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::answer::{error_message, root};
-use crate::providers::http::{send_message, unreachable};
 use crate::error::{Error, ProviderFailure, Result};
+use crate::providers::http::{send_message, unreachable};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::secret::Secret;
 

@@ -22,13 +22,11 @@ struct Sz {
     url: String,
     flow: SendzenOnboardings,
     http: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-async fn sz() -> Sz {
-    let w = world().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+/// A SendZen sandbox on `listener` (the same config every time, so a second one is a restart).
+fn serve_sandbox(listener: tokio::net::TcpListener, url: &str) -> tokio::sync::oneshot::Sender<()> {
     let fast = wadesk_sandbox::MessagingConfig {
         sent_delay: Duration::from_millis(20),
         delivered_delay: Duration::from_millis(40),
@@ -37,7 +35,7 @@ async fn sz() -> Sz {
     };
     let sandbox = wadesk_sandbox::Sandbox::new(wadesk_sandbox::SandboxConfig {
         partner_tokens: vec![PARTNER_KEY.into()],
-        public_url: url.clone(),
+        public_url: url.to_owned(),
         webhook_backoff: vec![Duration::from_millis(50); 2],
         sendzen: wadesk_sandbox::SendzenConfig { messaging: fast, ..wadesk_sandbox::SendzenConfig::default() },
         ..wadesk_sandbox::SandboxConfig::default()
@@ -46,12 +44,36 @@ async fn sz() -> Sz {
     tokio::spawn(wadesk_sandbox::serve(listener, sandbox, async {
         let _ = stopped.await;
     }));
+    stop
+}
+
+async fn sz() -> Sz {
+    let w = world().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = serve_sandbox(listener, &url);
     w.store.use_sendzen_partner(&format!("{url}/sendzen"), &Secret::new(PARTNER_KEY)).unwrap();
     let flow = SendzenOnboardings::new(w.store.clone(), w._registrations.sandbox_host());
-    Sz { w, url, flow, http: reqwest::Client::new(), _stop: stop }
+    Sz { w, url, flow, http: reqwest::Client::new(), stop: Some(stop) }
 }
 
 impl Sz {
+    /// Stops the sandbox and starts a fresh one on the same address: everything it held in memory
+    /// is gone, as after the app (which embeds it) restarts.
+    async fn restart_sandbox(&mut self) {
+        let _ = self.stop.take().map(|s| s.send(()));
+        let addr = self.url.trim_start_matches("http://").to_owned();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let listener = loop {
+            match tokio::net::TcpListener::bind(&addr).await {
+                Ok(l) => break l,
+                Err(e) => assert!(Instant::now() < deadline, "cannot bind {addr} again: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        self.stop = Some(serve_sandbox(listener, &self.url));
+    }
+
     async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let res = self
             .http
@@ -235,4 +257,30 @@ async fn meta_templates_sends_inbound_and_signed_statuses_work_for_a_sendzen_num
         MessageStatus::Submitted,
         "a wrongly signed status moves nothing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sendzen_number_keeps_sending_after_the_sandbox_restarts() {
+    let mut s = sz().await;
+    let (_, account) = s.connected().await;
+    s.w.messaging.sync_templates(&account).await.unwrap();
+    s.restart_sandbox().await;
+    // The app re-points the webhook of a number whose sandbox restarted; the key still works.
+    let health = s.w.messaging.register_webhook(&account).await.unwrap();
+    assert!(health.webhook_current, "{health:?}");
+    let sent =
+        s.w.messaging
+            .send_template(SendTemplate {
+                account_id: account.clone(),
+                to: CUSTOMER.into(),
+                template_id: "appointment_reminder:en_US".into(),
+                values: vec![
+                    VariableValue { number: 1, value: "Ana".into() },
+                    VariableValue { number: 2, value: "9:30".into() },
+                ],
+            })
+            .await
+            .unwrap();
+    assert_eq!(sent.status, MessageStatus::Submitted, "{sent:?}");
+    s.w.until(&sent.id, MessageStatus::Read).await;
 }

@@ -1,7 +1,7 @@
 //! "Connect a number" through SendZen in the real window against the embedded SendZen sandbox:
 //! the onboarding iframe framed directly, its result taken (a page message from elsewhere is
 //! ignored), the account in the store read back with the CLI, and no key in the webview; then a
-//! failed onboarding shown with SendZen's words.
+//! failed onboarding shown with SendZen's words, and the SendZen settings.
 
 use std::time::{Duration, Instant};
 
@@ -103,5 +103,12 @@ async fn a_cancelled_sendzen_onboarding_is_shown_with_its_reason_and_can_be_star
     assert!(failed.contains("User cancelled the authentication process."), "{failed}");
     click(c, "#sendzen-restart").await;
     until_attr(c, "[data-testid=sendzen-panel]", "data-phase", "active").await;
+
+    // SendZen settings open above the page: the sandbox by default, the partner form beside it.
+    click(c, "#sendzen-settings-toggle").await;
+    let mode = wait(c, "[data-testid=sendzen-mode]").await.text().await.unwrap();
+    assert!(mode.starts_with("Sandbox"), "{mode}");
+    wait(c, "#sendzen-partner-key").await;
+    super::relay::screenshot(c, "wadesk-sendzen-settings.png").await;
     app.close().await;
 }

@@ -170,7 +170,8 @@ fn seconds_to_ms(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64()?,
         _ => return None,
     };
-    (0..100_000_000_000).contains(&s).then_some(s * 1000)
+    // `then`, not `then_some`: the product must not be computed for a value out of range.
+    (0..100_000_000_000).contains(&s).then(|| s * 1000)
 }
 
 #[cfg(test)]
@@ -258,6 +259,11 @@ mod tests {
             (wrap(r#"{"statuses":{}}"#), "value.statuses: not a list"),
             (wrap(r#"{"statuses":[{"status":"sent","timestamp":"1"}]}"#), "statuses[0].id: missing"),
             (wrap(r#"{"statuses":[{"id":"w","status":"sent","timestamp":"yesterday"}]}"#), "statuses[0].timestamp"),
+            // Found by fuzzing: multiplying this by 1000 overflowed.
+            (
+                wrap(r#"{"statuses":[{"id":"w","status":"sent","timestamp":"000000000000120742230885833152"}]}"#),
+                "timestamp",
+            ),
             (wrap(r#"{"statuses":[{"id":"w","status":"se nt","timestamp":"1"}]}"#), "not a status word"),
             (wrap(r#"{"messages":[{"id":"w","from":"abc","timestamp":"1","type":"text"}]}"#), "messages[0].from"),
         ];

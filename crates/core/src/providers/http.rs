@@ -14,6 +14,17 @@ pub(crate) fn root(e: &reqwest::Error) -> String {
     source.to_string()
 }
 
+/// What a non-2xx status means for the caller, the same for every provider.
+pub(crate) fn failure_of(status: u16) -> ProviderFailure {
+    match status {
+        400 | 422 => ProviderFailure::Rejected,
+        401 | 403 => ProviderFailure::Unauthorized,
+        404 => ProviderFailure::NotFound,
+        409 => ProviderFailure::Conflict,
+        _ => ProviderFailure::Unavailable,
+    }
+}
+
 /// No answer from `base_url` for `action`, as a typed error.
 pub(crate) fn unreachable(action: &str, base_url: &str, e: &reqwest::Error) -> Error {
     let what = if e.is_timeout() { "no answer in time".to_owned() } else { root(e) };

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::answer::{error_message, root};
 use crate::error::{Error, ProviderFailure, Result};
-use crate::providers::http::{send_message, unreachable};
+use crate::providers::http::{failure_of, send_message, unreachable};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::secret::Secret;
 
@@ -169,13 +169,7 @@ impl MessagingApi for MessagingClient {
 fn answer_error(action: &str, status: reqwest::StatusCode, body: &[u8], retry_after: Option<&str>) -> Error {
     let message = error_message(status, body);
     let status = status.as_u16();
-    let failure = match status {
-        400 | 422 => ProviderFailure::Rejected,
-        401 | 403 => ProviderFailure::Unauthorized,
-        404 => ProviderFailure::NotFound,
-        409 => ProviderFailure::Conflict,
-        _ => ProviderFailure::Unavailable,
-    };
+    let failure = failure_of(status);
     let hint = match (status, retry_after) {
         (401 | 403, _) => " (check the account's App ID and App secret)".to_owned(),
         (429, Some(s)) => format!(" (too many messages; try again in {} s)", s.trim()),

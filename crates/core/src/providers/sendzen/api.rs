@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ProviderFailure, Result};
-use crate::providers::http::{root, unreachable};
+use crate::providers::http::{failure_of, root, unreachable};
 use crate::secret::Secret;
 
 /// How long one call may take before its fate is uncertain.
@@ -238,13 +238,7 @@ fn provider_message(status: reqwest::StatusCode, body: &[u8]) -> String {
 pub(super) fn answer_error(action: &str, status: reqwest::StatusCode, body: &[u8], retry_after: Option<&str>) -> Error {
     let message = provider_message(status, body);
     let code = status.as_u16();
-    let failure = match code {
-        400 | 422 => ProviderFailure::Rejected,
-        401 | 403 => ProviderFailure::Unauthorized,
-        404 => ProviderFailure::NotFound,
-        409 => ProviderFailure::Conflict,
-        _ => ProviderFailure::Unavailable,
-    };
+    let failure = failure_of(code);
     let next = match (code, retry_after) {
         (400 | 422, _) => " (SendZen refused the request as sent; nothing was changed)".to_owned(),
         (401 | 403, _) => " (check the SendZen API key in Settings; it may be wrong, revoked or expired)".to_owned(),

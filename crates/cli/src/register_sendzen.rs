@@ -32,34 +32,10 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                         "--lang and --integration are ChatArchitect's; SendZen's page takes neither".into(),
                     ));
                 }
-                // The relay must run: the onboarding's client_webhook_url is this install's hook URL.
                 let relay = RelayService::start(store.clone(), &relay_dir).await?;
-                let account_id = match account {
-                    Some(a) => Some(store.find_account(&a)?.id),
-                    None => None,
-                };
-                let view = onboardings.start(StartOnboarding { account_id }).await?;
-                let hosted = sandbox.hosted_here().await;
-                if !out.json {
-                    println!("SendZen onboarding {} started ({} mode).", view.client_identifier, view.mode);
-                    if !view.webhook_valid {
-                        println!(
-                            "SendZen could not reach this install's webhook URL ({}); the result will be asked for instead.",
-                            view.webhook_detail.as_deref().unwrap_or("no detail")
-                        );
-                    }
-                    println!("Open this page in a browser to connect the number (good for an hour):\n  {}", view.iframe_url);
-                    if hosted {
-                        println!("The sandbox runs inside this command; keep it running until you finish.");
-                    }
-                }
-                let wait = wait.or(hosted.then_some(30 * 60));
-                let view = match wait {
-                    Some(secs) => wait_for_end(&onboardings, &view.client_identifier, secs).await?,
-                    None => view,
-                };
+                let view = start(&store, &sandbox, &onboardings, account, wait, out).await;
                 relay.stop();
-                print_view(out, &view)
+                print_view(out, &view?)
             }
             RegisterCommand::Result { registration_id, .. } => {
                 let relay = RelayService::start(store.clone(), &relay_dir).await?;
@@ -73,10 +49,20 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                 let list = store.sendzen_onboardings()?;
                 out.print(&list, |w| {
                     if list.is_empty() {
-                        writeln!(w, "No SendZen onboardings yet. Start one with `wadesk register start --provider sendzen`.")?;
+                        writeln!(
+                            w,
+                            "No SendZen onboardings yet. Start one with `wadesk register start --provider sendzen`."
+                        )?;
                     }
                     for o in &list {
-                        writeln!(w, "{}  {:<10} {}  project {}", o.client_identifier, status_word(o.status), o.mode, o.project_id)?;
+                        writeln!(
+                            w,
+                            "{}  {:<10} {}  project {}",
+                            o.client_identifier,
+                            status_word(o.status),
+                            o.mode,
+                            o.project_id
+                        )?;
                     }
                     Ok(())
                 })
@@ -105,6 +91,42 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
             )),
         }
     })
+}
+
+/// Onboards (a new account, or `account` again), prints the page to open, and with `wait` (or a
+/// sandbox hosted by this process) follows it to its end. The relay must run meanwhile: the
+/// onboarding's `client_webhook_url` is this install's hook URL.
+async fn start(
+    store: &Store,
+    sandbox: &SandboxHost,
+    onboardings: &SendzenOnboardings,
+    account: Option<String>,
+    wait: Option<u64>,
+    out: &Output,
+) -> Result<OnboardingView> {
+    let account_id = match account {
+        Some(a) => Some(store.find_account(&a)?.id),
+        None => None,
+    };
+    let view = onboardings.start(StartOnboarding { account_id }).await?;
+    let hosted = sandbox.hosted_here().await;
+    if !out.json {
+        println!("SendZen onboarding {} started ({} mode).", view.client_identifier, view.mode);
+        if !view.webhook_valid {
+            println!(
+                "SendZen could not reach this install's webhook URL ({}); the result will be asked for instead.",
+                view.webhook_detail.as_deref().unwrap_or("no detail")
+            );
+        }
+        println!("Open this page in a browser to connect the number (good for an hour):\n  {}", view.iframe_url);
+        if hosted {
+            println!("The sandbox runs inside this command; keep it running until you finish.");
+        }
+    }
+    match wait.or(hosted.then_some(30 * 60)) {
+        Some(secs) => wait_for_end(onboardings, &view.client_identifier, secs).await,
+        None => Ok(view),
+    }
 }
 
 /// Follows the onboarding until it completes or fails, or `secs` pass.

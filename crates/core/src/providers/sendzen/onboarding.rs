@@ -266,22 +266,7 @@ pub(crate) fn complete(tx: &Transaction<'_>, c: &Completion<'_>) -> Result<Outco
     if exists {
         set_credential(tx, c.client_identifier, "api_key", &api_key)?;
     } else {
-        // A project named after its client_identifier (our account id) says nothing to a person.
-        let name = project_name
-            .map(|n| one_line(&n, 60))
-            .filter(|n| !n.is_empty() && n != c.client_identifier)
-            .unwrap_or_else(|| DEFAULT_NAME.into());
-        insert_account_as(
-            tx,
-            c.client_identifier,
-            NewAccount {
-                provider: ProviderKind::Sendzen,
-                display_name: name,
-                // Messaging goes where the onboarding went (the partner endpoint is SendZen's API).
-                base_url: if mode == "sandbox" { EMBEDDED_SANDBOX_URL.to_owned() } else { base_url },
-                credentials: vec![CredentialInput { name: "api_key".into(), value: api_key.expose().to_owned() }],
-            },
-        )?;
+        insert_onboarded_account(tx, c.client_identifier, &mode, base_url, &api_key, project_name)?;
     }
     let now = now_ms();
     tx.execute(
@@ -299,6 +284,31 @@ pub(crate) fn complete(tx: &Transaction<'_>, c: &Completion<'_>) -> Result<Outco
     )?;
     tracing::info!(account = %c.client_identifier, via = c.via, "SendZen onboarding completed; the number is connected");
     Ok(Outcome::Applied)
+}
+
+/// The new account of a completed onboarding: id `client_identifier`, the customer's key, and
+/// the endpoint the onboarding went to (the partner endpoint is SendZen's API).
+fn insert_onboarded_account(
+    tx: &Transaction<'_>,
+    client_identifier: &str,
+    mode: &str,
+    base_url: String,
+    api_key: &Secret,
+    project_name: Option<String>,
+) -> Result<()> {
+    // A project named after its client_identifier (our account id) says nothing to a person.
+    let name = project_name
+        .map(|n| one_line(&n, 60))
+        .filter(|n| !n.is_empty() && n != client_identifier)
+        .unwrap_or_else(|| DEFAULT_NAME.into());
+    let account = NewAccount {
+        provider: ProviderKind::Sendzen,
+        display_name: name,
+        base_url: if mode == "sandbox" { EMBEDDED_SANDBOX_URL.to_owned() } else { base_url },
+        credentials: vec![CredentialInput { name: "api_key".into(), value: api_key.expose().to_owned() }],
+    };
+    insert_account_as(tx, client_identifier, account)?;
+    Ok(())
 }
 
 /// The seed's result body (webhook and `postMessage`): `{status: "completed", project_id,

@@ -7,6 +7,7 @@
 mod bulk;
 mod commands;
 mod contacts;
+mod d360;
 mod inbox;
 mod messaging;
 mod registration;
@@ -34,6 +35,7 @@ fn main() {
         .manage(commands::AppState::new(install))
         .manage(registration::RegistrationState::default())
         .manage(sendzen::SendzenState::default())
+        .manage(d360::D360State::default())
         .manage(messaging::MessagingState::default())
         .manage(bulk::BulkState::default())
         .manage(contacts::ContactsState::default())
@@ -77,6 +79,13 @@ fn main() {
             registration::registration_use_partner,
             registration::registration_use_sandbox,
             sendzen::sendzen_start,
+            d360::d360_start,
+            d360::d360_signup,
+            d360::d360_follow,
+            d360::d360_retry,
+            d360::d360_settings,
+            d360::d360_use_partner,
+            d360::d360_use_sandbox,
             sendzen::sendzen_iframe,
             sendzen::sendzen_report,
             sendzen::sendzen_follow,

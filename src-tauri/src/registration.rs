@@ -45,7 +45,7 @@ impl RegistrationState {
         self.popup_origins.clone()
     }
 
-    fn allow_popups_from(&self, origin: &str) {
+    pub(crate) fn allow_popups_from(&self, origin: &str) {
         if let Ok(mut list) = self.popup_origins.write() {
             if !list.iter().any(|o| o == origin) {
                 list.push(origin.to_owned());

@@ -377,6 +377,37 @@ pub enum RegisterCommand {
         /// Wait up to this many seconds (at most a day) for the registration to end.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
         wait: Option<u64>,
+        #[command(flatten)]
+        client: D360ClientArgs,
+    },
+    /// 360dialog: submit the WABA Meta's Embedded Signup created (from the app's signup page or
+    /// the partner's own) for an onboarding, then follow it like `result`.
+    Submit {
+        #[command(flatten)]
+        provider: ProviderArg,
+        /// The onboarding id.
+        registration_id: String,
+        /// The WABA id the signup reported.
+        #[arg(long)]
+        waba_id: String,
+        /// The phone number id, when the signup reported one.
+        #[arg(long)]
+        phone_number_id: Option<String>,
+        /// The client's Business Manager id, when known.
+        #[arg(long)]
+        business_id: Option<String>,
+        /// Wait up to this many seconds (at most a day) for the number to be connected.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+        wait: Option<u64>,
+    },
+    /// 360dialog: set the secret partner webhooks are signed with (x-360dialog-signature), read
+    /// from $WADESK_D360_SIGNING_SECRET or a prompt; --clear removes it.
+    SigningSecret {
+        #[command(flatten)]
+        provider: ProviderArg,
+        /// Remove the secret (partner events are then taken unsigned).
+        #[arg(long)]
+        clear: bool,
     },
     /// Ask the provider for a session's result; stores the credentials if it is completed.
     Result {
@@ -406,14 +437,60 @@ pub enum RegisterCommand {
         #[command(flatten)]
         provider: ProviderArg,
         /// The registration domain, e.g. https://registration.example (SendZen: its API,
-        /// https://api.sendzen.io).
+        /// https://api.sendzen.io; 360dialog: the Partner Hub, https://hub.360dialog.io/api/v2).
         url: String,
+        #[command(flatten)]
+        d360: D360PartnerArgs,
     },
     /// Use the embedded sandbox again.
     UseSandbox {
         #[command(flatten)]
         provider: ProviderArg,
     },
+}
+
+/// 360dialog's client fields for `register start --provider d360` (seed 003 step 1).
+#[derive(Debug, Clone, Default, Args)]
+pub struct D360ClientArgs {
+    /// 360dialog: the business's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// 360dialog: the client user's email (a client is created once per email and reused).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// 360dialog: the client user's name.
+    #[arg(long)]
+    pub user_name: Option<String>,
+    /// 360dialog: the pricing tier (basic, regular, premium); the settings' default otherwise.
+    #[arg(long)]
+    pub tier: Option<String>,
+}
+
+/// 360dialog's partner settings for `register use-partner --provider d360`. The partner API key
+/// comes from $WADESK_D360_PARTNER_KEY or a prompt.
+#[derive(Debug, Clone, Default, Args)]
+pub struct D360PartnerArgs {
+    /// 360dialog: the messaging API.
+    #[arg(long, default_value = "https://waba-v2.360dialog.io")]
+    pub messaging_url: String,
+    /// 360dialog: the partner ID.
+    #[arg(long)]
+    pub partner_id: Option<String>,
+    /// 360dialog: the approved Solution's ID.
+    #[arg(long)]
+    pub solution_id: Option<String>,
+    /// 360dialog: the Meta app ID the Embedded Signup runs with.
+    #[arg(long)]
+    pub meta_app_id: Option<String>,
+    /// 360dialog: the Embedded Signup configuration ID.
+    #[arg(long)]
+    pub meta_config_id: Option<String>,
+    /// 360dialog: the default pricing tier.
+    #[arg(long, default_value = "regular")]
+    pub tier: String,
+    /// 360dialog: leave the partner webhook URL alone (stages then come from the channel list).
+    #[arg(long)]
+    pub no_partner_events: bool,
 }
 
 #[derive(Debug, Subcommand)]

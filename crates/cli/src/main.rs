@@ -18,6 +18,7 @@ mod inbox;
 mod messaging;
 mod prompt;
 mod register;
+mod register_d360;
 mod register_sendzen;
 mod relay;
 

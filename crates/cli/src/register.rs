@@ -22,9 +22,7 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
     match provider_of(&cmd) {
         RegisterProvider::Chatarchitect => {}
         RegisterProvider::Sendzen => return crate::register_sendzen::run(install, store, cmd, &out),
-        RegisterProvider::D360 => {
-            return Err(Error::InvalidInput("360dialog onboarding is not available in this version yet".into()))
-        }
+        RegisterProvider::D360 => return crate::register_d360::run(install, store, cmd, &out),
     }
     let store = Arc::new(store);
     let relay_dir = install.dir().join("relay");
@@ -117,6 +115,9 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
                 let s = store.use_sandbox_registration()?;
                 out.print(&s, |w| print_settings(w, &s))
             }
+            RegisterCommand::Submit { .. } | RegisterCommand::SigningSecret { .. } => {
+                Err(Error::InvalidInput("`submit` and `signing-secret` are 360dialog's: add --provider d360".into()))
+            }
         }
     })
 }
@@ -129,7 +130,9 @@ fn provider_of(cmd: &RegisterCommand) -> RegisterProvider {
         | RegisterCommand::List { provider }
         | RegisterCommand::Settings { provider }
         | RegisterCommand::UsePartner { provider, .. }
-        | RegisterCommand::UseSandbox { provider } => {
+        | RegisterCommand::UseSandbox { provider }
+        | RegisterCommand::Submit { provider, .. }
+        | RegisterCommand::SigningSecret { provider, .. } => {
             let ProviderArg { provider } = provider;
             *provider
         }

@@ -26,10 +26,10 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
         let sandbox = SandboxHost::new(store.clone());
         let onboardings = SendzenOnboardings::new(store.clone(), sandbox.clone());
         match cmd {
-            RegisterCommand::Start { lang, integration, account, wait, .. } => {
-                if integration.is_some() || lang != "en" {
+            RegisterCommand::Start { lang, integration, account, wait, client, .. } => {
+                if integration.is_some() || lang != "en" || client.email.is_some() || client.name.is_some() {
                     return Err(Error::InvalidInput(
-                        "--lang and --integration are ChatArchitect's; SendZen's page takes neither".into(),
+                        "--lang and --integration are ChatArchitect's, --name and --email 360dialog's; SendZen's page takes none".into(),
                     ));
                 }
                 let relay = RelayService::start(store.clone(), &relay_dir).await?;
@@ -85,6 +85,9 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
             RegisterCommand::UseSandbox { .. } => {
                 let s = store.use_sendzen_sandbox()?;
                 out.print(&s, |w| print_settings(w, &s))
+            }
+            RegisterCommand::Submit { .. } | RegisterCommand::SigningSecret { .. } => {
+                Err(Error::InvalidInput("`submit` and `signing-secret` are 360dialog's: use --provider d360".into()))
             }
             RegisterCommand::RetryWebhook { .. } => Err(Error::InvalidInput(
                 "SendZen has no call to resend its result; use `wadesk register result --provider sendzen <id>`".into(),

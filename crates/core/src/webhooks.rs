@@ -62,6 +62,10 @@ fn kind(req: &CapturedRequest) -> &'static str {
         "ca_message"
     } else if messaging::webhook::sendzen_account_of_path(&req.path_and_query).is_some() {
         "sz_message"
+    } else if crate::providers::d360::partner_events::is_partner_path(&req.path_and_query) {
+        "d360_partner"
+    } else if messaging::webhook::d360_account_of_path(&req.path_and_query).is_some() {
+        "d360_message"
     } else {
         "unhandled"
     }
@@ -101,6 +105,22 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: 
                     changes,
                 )?,
                 None => Outcome::Rejected("SendZen webhook without an account in its path".into()),
+            },
+            "d360_partner" => crate::providers::d360::partner_events::apply(
+                tx,
+                req.header_str(crate::providers::d360::signature::HEADER),
+                &req.body,
+            )?,
+            "d360_message" => match messaging::webhook::d360_account_of_path(&req.path_and_query) {
+                Some(account_id) => messaging::webhook::apply_d360(
+                    tx,
+                    account_id,
+                    seq,
+                    req.header_str(crate::providers::d360::signature::HEADER),
+                    &req.body,
+                    changes,
+                )?,
+                None => Outcome::Rejected("360dialog webhook without an account in its path".into()),
             },
             _ => Outcome::Applied,
         }

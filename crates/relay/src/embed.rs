@@ -1,4 +1,5 @@
-//! `GET /embed/registration`: the static host page for providers' embedded registration iframes.
+//! `GET /embed/registration`: the static host page for providers' embedded registration iframes;
+//! `GET /embed/meta-signup`: the one for Meta's Embedded Signup (360dialog's self-hosted signup).
 //!
 //! The desktop's own page cannot be a `parent_origin` (its origin is `tauri://localhost`), so the
 //! app frames this page from its relay — an http(s) origin it already has: loopback for the
@@ -31,6 +32,42 @@ fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
         ],
         body,
     )
+}
+
+/// Meta's Embedded Signup host page (360dialog, seed 003) may load Meta's SDK, which frames and
+/// calls facebook.com; the signup itself is a popup, which CSP does not govern. Framed only by the
+/// app, like the registration page.
+const META_CSP: &str = "default-src 'none'; script-src 'self' https://connect.facebook.net; style-src 'self'; \
+                        img-src https://*.facebook.com https://*.fbcdn.net; frame-src https://*.facebook.com; \
+                        connect-src https://*.facebook.com; frame-ancestors tauri://localhost http://tauri.localhost; \
+                        base-uri 'none'; form-action 'none'";
+
+fn meta_page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (CONTENT_SECURITY_POLICY, META_CSP),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (REFERRER_POLICY, "no-referrer"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+}
+
+/// The Embedded Signup host page.
+pub async fn meta_html() -> impl IntoResponse {
+    meta_page("text/html; charset=utf-8", include_str!("embed/meta-signup.html"))
+}
+
+/// Its script.
+pub async fn meta_script() -> impl IntoResponse {
+    meta_page("text/javascript; charset=utf-8", include_str!("embed/meta-signup.js"))
+}
+
+/// Its style sheet.
+pub async fn meta_style() -> impl IntoResponse {
+    meta_page("text/css; charset=utf-8", include_str!("embed/meta-signup.css"))
 }
 
 /// The host page.

@@ -94,6 +94,7 @@ impl Messaging {
                 self.store.account_credential(account_id, "app_secret")?,
             ),
             ProviderKind::Sendzen => return self.sendzen_api(&account, &base_url, &number),
+            ProviderKind::D360 => return self.d360_api(&account, &base_url),
             other => {
                 return Err(Error::InvalidInput(format!(
                     "messaging through {} is not available in this version yet",
@@ -129,6 +130,18 @@ impl Messaging {
         Ok(Box::new(client))
     }
 
+    /// A 360dialog account's client: its channel key, on the messaging API it was connected for
+    /// (the embedded sandbox's when it runs there).
+    fn d360_api(&self, account: &AccountView, base_url: &str) -> Result<Box<dyn MessagingApi>> {
+        let base_url = if account.base_url == EMBEDDED_SANDBOX_URL {
+            format!("{}{}", base_url.trim_end_matches('/'), crate::providers::d360::SANDBOX_MESSAGING_PATH)
+        } else {
+            base_url.to_owned()
+        };
+        let key = self.store.account_credential(&account.id, "api_key")?;
+        Ok(Box::new(crate::providers::d360::messaging::D360Messaging::new(&base_url, key)?))
+    }
+
     /// The hook URL providers post this account's statuses and inbound messages to.
     fn hook_url(&self, account_id: &str) -> Result<Secret> {
         let channel = self
@@ -137,6 +150,7 @@ impl Messaging {
             .ok_or_else(|| Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into()))?;
         let path = match self.store.account(account_id)?.provider {
             ProviderKind::Sendzen => super::webhook::SZ_HOOK_PATH,
+            ProviderKind::D360 => super::webhook::D360_HOOK_PATH,
             _ => super::webhook::CA_MESSAGES_PATH,
         };
         Ok(Secret::new(format!("{}{path}{account_id}", channel.hook_url.expose())))
@@ -443,7 +457,7 @@ impl Messaging {
 
 /// Whether this version can message through `provider`.
 pub fn supports_messaging(provider: ProviderKind) -> bool {
-    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect | ProviderKind::Sendzen)
+    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect | ProviderKind::Sendzen | ProviderKind::D360)
 }
 
 fn sha256(s: &str) -> String {

@@ -2,7 +2,7 @@
 //! transaction (`crate::webhooks`).
 //!
 //! The account comes from the hook URL's path, which this install gave the provider when it
-//! registered the webhook (`…/chatarchitect/messages/<account id>`, `…/sendzen/<account id>`).
+//! registered the webhook (`…/chatarchitect/messages/<account id>`, `…/sendzen/<account id>`, `…/d360/<account id>`).
 //! ChatArchitect signs nothing here, so the relay's unguessable hook URL is what proves the sender
 //! (ARCHITECTURE.md §5); SendZen's Meta-envelope webhooks are also checked against
 //! `X-Hub-Signature-256` when the account has a webhook secret. A
@@ -30,6 +30,10 @@ pub const CA_MESSAGES_PATH: &str = "/chatarchitect/messages/";
 /// `client_webhook_url`: onboarding results and Meta-envelope messages).
 pub const SZ_HOOK_PATH: &str = "/sendzen/";
 
+/// Path segment of the hook URL that carries a 360dialog account's messaging webhooks (the URL
+/// registered with `POST /v1/configs/webhook`).
+pub const D360_HOOK_PATH: &str = "/d360/";
+
 /// The account a ChatArchitect messaging webhook's path names, if it is one.
 pub(crate) fn account_of_path(path_and_query: &str) -> Option<&str> {
     account_after(path_and_query, CA_MESSAGES_PATH)
@@ -38,6 +42,11 @@ pub(crate) fn account_of_path(path_and_query: &str) -> Option<&str> {
 /// The account a SendZen webhook's path names, if it is one.
 pub(crate) fn sendzen_account_of_path(path_and_query: &str) -> Option<&str> {
     account_after(path_and_query, SZ_HOOK_PATH)
+}
+
+/// The account a 360dialog messaging webhook's path names, if it is one.
+pub(crate) fn d360_account_of_path(path_and_query: &str) -> Option<&str> {
+    account_after(path_and_query, D360_HOOK_PATH)
 }
 
 fn account_after<'a>(path_and_query: &'a str, segment: &str) -> Option<&'a str> {
@@ -99,15 +108,53 @@ pub(crate) fn apply_meta(
     if !account_exists(tx, account_id)? {
         return Ok(Outcome::Unmatched(format!("webhook for account {account_id}, which no longer exists")));
     }
-    let secret: Option<crate::secret::Secret> = tx
-        .prepare_cached("SELECT value FROM account_credentials WHERE account_id = ?1 AND name = 'webhook_secret'")?
-        .query_row([account_id], |r| r.get::<_, String>(0).map(crate::secret::Secret::new))
-        .optional()?;
-    if let Some(secret) = secret.filter(|s| !s.expose().is_empty()) {
+    let secret = webhook_secret(tx, account_id)?;
+    if let Some(secret) = &secret {
         if let Err(e) = meta::signature::verify(secret.expose(), signature, body) {
             return Ok(Outcome::Rejected(format!("webhook: {e}")));
         }
     }
+    apply_envelope(tx, account_id, seq, body, changes)
+}
+
+/// Verifies (`x-360dialog-signature` when the account has a webhook secret, then shape) and
+/// applies one Meta-envelope webhook of a 360dialog account.
+pub(crate) fn apply_d360(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    signature: Option<&str>,
+    body: &[u8],
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
+    if !account_exists(tx, account_id)? {
+        return Ok(Outcome::Unmatched(format!("webhook for account {account_id}, which no longer exists")));
+    }
+    if let Some(secret) = webhook_secret(tx, account_id)? {
+        if let Err(e) = crate::providers::d360::signature::verify(secret.expose(), signature, body) {
+            return Ok(Outcome::Rejected(format!("webhook: {e}")));
+        }
+    }
+    apply_envelope(tx, account_id, seq, body, changes)
+}
+
+/// The secret an account's provider signs its webhooks with, when one is set.
+fn webhook_secret(tx: &Transaction<'_>, account_id: &str) -> Result<Option<crate::secret::Secret>> {
+    Ok(tx
+        .prepare_cached("SELECT value FROM account_credentials WHERE account_id = ?1 AND name = 'webhook_secret'")?
+        .query_row([account_id], |r| r.get::<_, String>(0).map(crate::secret::Secret::new))
+        .optional()?
+        .filter(|s| !s.expose().is_empty()))
+}
+
+/// A verified Meta envelope for an account that exists, applied.
+fn apply_envelope(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    seq: u64,
+    body: &[u8],
+    changes: &mut Vec<Change>,
+) -> Result<Outcome> {
     match meta::webhook::parse(body) {
         Ok(events) => apply_events(tx, account_id, seq, events, changes),
         Err(why) => Ok(Outcome::Rejected(format!("webhook: {why}"))),

@@ -4,6 +4,7 @@
 //! in the app, the CLI and validation agree. Provider API clients come with the provider issues.
 
 pub mod chatarchitect;
+pub mod d360;
 pub(crate) mod fields;
 pub(crate) mod http;
 pub mod messaging;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_webhook_log_rows.sql")),
     (11, include_str!("migrations/0011_template_syntax.sql")),
     (12, include_str!("migrations/0012_sendzen.sql")),
+    (13, include_str!("migrations/0013_d360.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

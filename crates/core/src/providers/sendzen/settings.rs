@@ -112,11 +112,12 @@ impl Store {
     }
 
     /// Sets (or with `None` clears) the secret account `account_id`'s provider signs its webhooks
-    /// with (`X-Hub-Signature-256`; set in SendZen's dashboard). Once set, an unsigned or wrongly
-    /// signed webhook for the account is refused.
+    /// with (SendZen: `X-Hub-Signature-256`, set in its dashboard; 360dialog:
+    /// `x-360dialog-signature`, from the Partner Hub). Once set, an unsigned or wrongly signed
+    /// webhook for the account is refused.
     pub fn set_webhook_secret(&self, account_id: &str, secret: Option<&Secret>) -> Result<()> {
         let account = self.account(account_id)?;
-        if account.provider != ProviderKind::Sendzen {
+        if !matches!(account.provider, ProviderKind::Sendzen | ProviderKind::D360) {
             return Err(Error::InvalidInput(format!(
                 "{} does not sign webhooks with a secret Wadesk can check",
                 account.provider.label()
@@ -129,7 +130,7 @@ impl Store {
                 if !(8..=256).contains(&len) || s.expose().chars().any(|c| c.is_control() || c.is_whitespace()) {
                     return Err(Error::Field(
                         "webhook_secret".into(),
-                        "a webhook secret is 8 to 256 characters without spaces; copy it from SendZen's dashboard"
+                        "a webhook secret is 8 to 256 characters without spaces; copy it from the provider's dashboard"
                             .into(),
                     ));
                 }

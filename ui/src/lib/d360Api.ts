@@ -147,8 +147,11 @@ const META_SIGNUP_EVENTS: ReadonlySet<string> = new Set([
   "host_error",
 ]);
 
+/** Meta's outcomes, which the core is told about. */
+export type MetaSignupOutcome = "FINISH" | "FINISH_ONLY_WABA" | "CANCEL" | "ERROR";
+
 /** The events the core is told about; the others are the host page's own trouble. */
-export function isSignupOutcome(event: MetaSignupEvent): boolean {
+export function isSignupOutcome(event: MetaSignupEvent): event is MetaSignupOutcome {
   return event === "FINISH" || event === "FINISH_ONLY_WABA" || event === "CANCEL" || event === "ERROR";
 }
 

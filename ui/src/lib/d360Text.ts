@@ -3,8 +3,11 @@
 // (Meta's step, Meta's message, or 360dialog's reason with the next step).
 
 import type { ApiError } from "../bindings/ApiError";
-import type { D360OnboardingView, D360Stage } from "./d360Api";
+import type { D360OnboardingView, D360Stage, D360Tier } from "./d360Api";
 import { describeError, type ErrorText } from "./errorMessages";
+
+/** 360dialog's pricing tiers as the selects show them. */
+export const TIER_LABELS: Record<D360Tier, string> = { basic: "Basic", regular: "Regular", premium: "Premium" };
 
 /** The items of the visible stage list, in order; `key` is the stage each stands for. */
 export const D360_STEPS = [

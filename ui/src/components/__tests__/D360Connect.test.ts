@@ -259,3 +259,31 @@ describe("Connect a number through 360dialog", () => {
     expect(onClose).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("When the core cannot take Meta's outcome", () => {
+  it("keeps it and sends it again when asked, without a second Meta signup", async () => {
+    let fail = true;
+    const invoke = routeCommands({
+      d360_settings: () => SETTINGS,
+      d360_start: () => onboarding(),
+      d360_signup: () => {
+        if (fail) throw { code: "provider_unavailable", message: "502 from hub" };
+        return at("submitted");
+      },
+    });
+    const { user } = renderConnect();
+    const frame = await startSignup(user);
+    const finish = signupMessage("FINISH", { waba_id: "109876543210987" });
+    await post(finish, ORIGIN, frame.contentWindow);
+
+    expect(await screen.findByTestId("error")).toHaveTextContent("360dialog could not be reached");
+    fail = false;
+    await user.click(byId("d360-signup-again"));
+    await waitFor(() => expect(root()).toHaveAttribute("data-stage", "submitted"));
+    expect(invoke.mock.calls.filter(([c]) => c === "d360_signup")).toEqual([
+      ["d360_signup", { id: ID, origin: ORIGIN, data: finish }],
+      ["d360_signup", { id: ID, origin: ORIGIN, data: finish }],
+    ]);
+    expect(screen.getByTestId("d360-stage-text")).toHaveTextContent("Waiting for 360dialog to create the channel");
+  });
+});

@@ -349,3 +349,63 @@ describe("Esc and focus", () => {
     await waitFor(() => expect(rowFor("acc-gupshup").querySelector('button[data-action="rename"]')).toHaveFocus());
   });
 });
+
+describe("Connect a number through 360dialog", () => {
+  it("offers 360dialog beside ChatArchitect and SendZen and reports the connected number", async () => {
+    const onboarding = {
+      id: "acc-d360",
+      mode: "sandbox",
+      stage: "signup",
+      stage_detail: null,
+      host_url: "http://127.0.0.1:8790/d360/signup?state=st_1",
+      host_origin: "http://127.0.0.1:8790",
+      state: "st_1",
+      client_name: "Acme GmbH",
+      client_id: "cl_1",
+      tier: "basic",
+      waba_id: null,
+      phone_number_id: null,
+      channel_id: null,
+      phone_number: null,
+      account_id: null,
+      created_at: 0,
+      updated_at: 0,
+    };
+    const { invoke } = serveAccounts([SANDBOX_ACCOUNT], {
+      registration_start: () => new Promise(() => {}),
+      d360_settings: () => ({ mode: "sandbox", default_tier: "basic" }),
+      d360_start: () => onboarding,
+      d360_signup: () => ({ ...onboarding, stage: "connected", phone_number: "+4915112345678", account_id: "acc-d360" }),
+    });
+    const user = userEvent.setup();
+    render(Accounts);
+    await rows();
+
+    await user.click(document.getElementById("connect-number")!);
+    const choice = screen.getByTestId("connect-provider");
+    expect([...choice.querySelectorAll("label")].map((l) => l.textContent?.trim())).toEqual(["ChatArchitect", "SendZen", "360dialog"]);
+    await user.click(within(choice).getByLabelText("360dialog"));
+    expect(await screen.findByTestId("d360-connect")).toBeInTheDocument();
+    expect(screen.queryByTestId("registration-panel")).not.toBeInTheDocument();
+
+    await user.type(document.getElementById("d360-name")!, "Acme GmbH");
+    await user.type(document.getElementById("d360-email")!, "ops@acme.example");
+    await user.type(document.getElementById("d360-user-name")!, "Jana Novak");
+    await user.click(document.getElementById("d360-continue")!);
+    const frame = (await screen.findByTestId("d360-host-frame")) as HTMLIFrameElement;
+    window.dispatchEvent(
+      new MessageEvent("message", {
+        origin: onboarding.host_origin,
+        source: frame.contentWindow,
+        data: { type: "wadesk.meta-signup", state: "st_1", event: "FINISH" },
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("accounts-notice")).toHaveTextContent("Connected +4915112345678 through 360dialog"),
+    );
+    expect(invoke).toHaveBeenCalledWith("d360_signup", expect.objectContaining({ id: "acc-d360" }));
+
+    await user.click(document.getElementById("d360-done")!);
+    expect(screen.queryByTestId("d360-connect")).not.toBeInTheDocument();
+  });
+});

@@ -3,10 +3,15 @@
 // the channel until its API key exists. Every rejection is a normalised ApiError; the partner key
 // and the customer's API key never reach this page.
 //
-// The types are written by hand until the Rust side generates them into `ui/src/bindings/`
-// (ts-rs); keep the names and fields exactly as the core serialises them.
+// The types narrow the generated ones in `ui/src/bindings/` (ts-rs: tiers and modes are strings
+// there); the checks at the end of this file fail the type check when the core's fields change.
 
 import { call } from "./call";
+import type { D360OnboardingView as CoreView } from "../bindings/D360OnboardingView";
+import type { D360PartnerInput as CorePartnerInput } from "../bindings/D360PartnerInput";
+import type { D360SettingsView as CoreSettings } from "../bindings/D360SettingsView";
+import type { D360Stage as CoreStage } from "../bindings/D360Stage";
+import type { StartD360 as CoreStart } from "../bindings/StartD360";
 
 /** A pricing tier of 360dialog's. */
 export type D360Tier = "basic" | "regular" | "premium";
@@ -175,3 +180,15 @@ export function readMetaSignupMessage(
   if (typeof d.event !== "string" || !META_SIGNUP_EVENTS.has(d.event)) return null;
   return d as MetaSignupMessage;
 }
+
+// Compile-time checks: the same fields (and the same stage words) as the core serialises.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type D360BindingChecks = [
+  Assert<SameKeys<D360OnboardingView, CoreView>>,
+  Assert<SameKeys<D360SettingsView, CoreSettings>>,
+  Assert<SameKeys<D360PartnerInput, CorePartnerInput>>,
+  Assert<SameKeys<StartD360, CoreStart>>,
+  Assert<Same<D360Stage, CoreStage>>,
+];

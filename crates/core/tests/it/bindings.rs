@@ -23,6 +23,8 @@ use wadesk_core::outbox::{
 };
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
+use wadesk_core::providers::d360::settings::{D360PartnerInput, D360SettingsView};
+use wadesk_core::providers::d360::{D360OnboardingView, StartD360};
 use wadesk_core::providers::sendzen::settings::SendzenSettingsView;
 use wadesk_core::providers::sendzen::{OnboardingView, StartOnboarding};
 use wadesk_core::relay_client::{EmbeddedSwitch, RelayStatus, SelfTestResult};
@@ -43,6 +45,10 @@ fn generate(dir: &Path) {
     OnboardingView::export_all_to(dir).unwrap();
     StartOnboarding::export_all_to(dir).unwrap();
     SendzenSettingsView::export_all_to(dir).unwrap();
+    D360OnboardingView::export_all_to(dir).unwrap();
+    StartD360::export_all_to(dir).unwrap();
+    D360SettingsView::export_all_to(dir).unwrap();
+    D360PartnerInput::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
     EmbeddedSwitch::export_all_to(dir).unwrap();

@@ -18,14 +18,22 @@
 //! Meta-envelope status and inbound webhooks) and its control surface `/sendzen/_sandbox/`; the
 //! names tests rely on are in [`sendzen`], its settings in [`SendzenConfig`].
 //!
+//! Under `/d360` it serves 360dialog (module [`d360`]): the Partner Hub of seed 003 (clients,
+//! `account_sharing/numbers`, channels and their lifecycle webhooks, API keys), a simulated Meta
+//! Embedded Signup popup, the messaging API a channel key uses (`/d360/waba/...`: webhook
+//! registration, templates, sends, Meta-envelope status and inbound webhooks) and its control
+//! surface `/d360/_sandbox/`; its settings are in [`D360Config`].
+//!
 //! State lives in memory only: a restart forgets every session, as a provider's server would forget
 //! sessions it never persisted. Nothing here is meant to face the internet.
 #![deny(missing_docs)]
 
 mod chatarchitect;
+pub mod d360;
 pub mod sendzen;
 
 pub use chatarchitect::messaging::settings::{MessagingConfig, MAX_EVENT_DELAY, MAX_RATE_PER_SECOND};
+pub use d360::config::{D360Config, DuplicateClient, MAX_STAGE_DELAY};
 pub use sendzen::config::{SendzenConfig, WebhookCheck, MAX_IFRAME_TTL};
 
 /// Fixed names of the simulated messaging API that tests and demos can rely on.
@@ -82,6 +90,9 @@ pub struct SandboxConfig {
     /// The SendZen simulator's settings (iframe lifetime, webhook validation, rates, timing).
     /// Partner API Keys are `partner_tokens`; `webhook_backoff` applies to its webhooks too.
     pub sendzen: SendzenConfig,
+    /// The 360dialog simulator's settings (lifecycle timing, duplicate clients, rates, webhook
+    /// signatures). Partner keys are `partner_tokens`; `webhook_backoff` applies to its webhooks.
+    pub d360: D360Config,
 }
 
 impl Default for SandboxConfig {
@@ -94,6 +105,7 @@ impl Default for SandboxConfig {
             loopback_identity: None,
             messaging: MessagingConfig::default(),
             sendzen: SendzenConfig::default(),
+            d360: D360Config::default(),
         }
     }
 }
@@ -132,7 +144,8 @@ impl SandboxConfig {
             ));
         }
         self.messaging.validate()?;
-        self.sendzen.validate()
+        self.sendzen.validate()?;
+        self.d360.validate()
     }
 }
 
@@ -147,6 +160,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("loopback_identity", &self.loopback_identity.is_some())
             .field("messaging", &self.messaging)
             .field("sendzen", &self.sendzen)
+            .field("d360", &self.d360)
             .finish()
     }
 }
@@ -159,6 +173,7 @@ pub struct Sandbox {
     public_url: String,
     chatarchitect: chatarchitect::ChatArchitect,
     sendzen: sendzen::SendZen,
+    d360: d360::D360,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -175,7 +190,8 @@ impl Sandbox {
         let public_url = config.public_url.trim().trim_end_matches('/').to_owned();
         let chatarchitect = chatarchitect::ChatArchitect::new(&config);
         let sendzen = sendzen::SendZen::new(&config);
-        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen })
+        let d360 = d360::D360::new(&config);
+        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen, d360 })
     }
 
     /// The configuration it runs with.
@@ -195,6 +211,10 @@ impl Sandbox {
     pub(crate) fn sendzen(&self) -> &sendzen::SendZen {
         &self.sendzen
     }
+
+    pub(crate) fn d360(&self) -> &d360::D360 {
+        &self.d360
+    }
 }
 
 /// What `/healthz` answers.
@@ -213,6 +233,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route(wadesk_loopback_identity::PATH, get(identity))
         .merge(chatarchitect::routes())
         .merge(sendzen::routes())
+        .merge(d360::routes())
         .with_state(sandbox)
 }
 

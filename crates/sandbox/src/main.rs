@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use wadesk_sandbox::{MessagingConfig, Sandbox, SandboxConfig, SendzenConfig, WebhookCheck};
+use wadesk_sandbox::{
+    D360Config, DuplicateClient, MessagingConfig, Sandbox, SandboxConfig, SendzenConfig, WebhookCheck,
+};
 
 /// The Wadesk provider sandbox: a local simulator of ChatArchitect's registration domain and
-/// messaging API, and of SendZen's partner onboarding and messaging API (under /sendzen).
+/// messaging API, of SendZen's partner onboarding and messaging API (under /sendzen), and of
+/// 360dialog's Partner Hub, Embedded Signup and messaging API (under /d360).
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -60,6 +63,14 @@ struct Args {
     /// SendZen: the targetOrigin the onboarding iframe posts its outcome to ("*" or an origin).
     #[arg(long, default_value = "*")]
     sendzen_post_message_target: String,
+    /// 360dialog: milliseconds between the stages of a submitted channel (channel_created …
+    /// channel_live).
+    #[arg(long, default_value_t = 1000)]
+    d360_stage_delay_ms: u64,
+    /// 360dialog: what a second client with the same email answers: existing (200 with the
+    /// client) or conflict (409).
+    #[arg(long, default_value = "existing", value_parser = ["existing", "conflict"])]
+    d360_duplicate_client: String,
 }
 
 fn public_url(arg: Option<&str>, bound: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -106,6 +117,13 @@ async fn main() -> anyhow::Result<()> {
         post_message_target: args.sendzen_post_message_target.clone(),
         messaging: MessagingConfig { rate_per_second: args.sendzen_rate_per_second, ..messaging.clone() },
     };
+    // 360dialog's statuses follow the same timing flags as SendZen's.
+    let d360 = D360Config {
+        stage_delay: Duration::from_millis(args.d360_stage_delay_ms),
+        duplicate_client: DuplicateClient::parse(&args.d360_duplicate_client).unwrap_or(DuplicateClient::Existing),
+        messaging: messaging.clone(),
+        ..D360Config::default()
+    };
     let mut config = SandboxConfig {
         partner_tokens: tokens,
         public_url: String::new(),
@@ -114,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
         loopback_identity: None,
         messaging,
         sendzen,
+        d360,
     };
     if let Err(message) = config.validate() {
         eprintln!("wadesk-sandbox: {message}");

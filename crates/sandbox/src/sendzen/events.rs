@@ -82,8 +82,8 @@ pub(crate) struct Job {
     pub(crate) recipient_id: String,
     pub(crate) steps: Vec<Step>,
     failure: Option<MetaError>,
-    duplicates: bool,
-    persona: Option<Persona>,
+    pub(crate) duplicates: bool,
+    pub(crate) persona: Option<Persona>,
 }
 
 impl Job {
@@ -105,7 +105,7 @@ impl Job {
     }
 
     /// The `statuses[]` item of `status`.
-    fn status(&self, status: Status) -> Value {
+    pub(crate) fn status(&self, status: Status) -> Value {
         let mut item = json!({
             "id": self.message_id,
             "status": status.as_str(),

@@ -84,7 +84,7 @@ fn u64_of(mac: &[u8; 32]) -> u64 {
 }
 
 /// A Meta-style id of 15 digits, not starting with 0 (the modulo bias is irrelevant here).
-fn meta_id(mac: &[u8; 32]) -> String {
+pub(crate) fn meta_id(mac: &[u8; 32]) -> String {
     const LOW: u64 = 100_000_000_000_000;
     (LOW + u64_of(mac) % (9 * LOW)).to_string()
 }

@@ -89,8 +89,13 @@ impl Written {
         Ok(Written { from, kind, content, name, timestamp, context })
     }
 
+    /// The customer's profile name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The `messages[]` item, with its id.
-    fn message(&self, id: &str, business_number: &str) -> Value {
+    pub(crate) fn message(&self, id: &str, business_number: &str) -> Value {
         let (wire_type, key) = match self.kind {
             "button_reply" | "list_reply" => ("interactive", "interactive"),
             k => (k, k),

@@ -24,21 +24,21 @@
 //! ChatArchitect simulator: [`DEMO_NOT_ON_WHATSAPP`] fails with [`CODE_UNDELIVERABLE`], and so on).
 
 mod account;
-mod auth;
+pub(crate) mod auth;
 pub(crate) mod catalogue;
 pub(crate) mod config;
 mod control;
 pub(crate) mod error;
-mod events;
-mod identity;
+pub(crate) mod events;
+pub(crate) mod identity;
 mod iframe;
-mod inbound;
-mod messages;
+pub(crate) mod inbound;
+pub(crate) mod messages;
 pub(crate) mod onboard;
 pub(crate) mod outcome;
-mod project;
+pub(crate) mod project;
 mod store;
-mod template_send;
+pub(crate) mod template_send;
 pub(crate) mod webhooks;
 
 pub use self::catalogue::{

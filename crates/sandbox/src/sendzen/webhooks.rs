@@ -47,9 +47,24 @@ pub(crate) fn signature(secret: &[u8], body: &[u8]) -> String {
 /// Meta's webhook envelope around one `value` item list: `key` is `statuses` or `messages`
 /// (with `contacts` for the latter), for the project's WABA and number.
 pub(crate) fn meta_envelope(waba: &Waba, key: &str, item: Value, contact: Option<Value>) -> Value {
+    let number = Number { waba_id: &waba.waba_id, phone_number_id: &waba.phone_number_id, display: &waba.phone_number };
+    envelope(number, key, item, contact)
+}
+
+/// The business number a Meta envelope is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Number<'a> {
+    pub(crate) waba_id: &'a str,
+    pub(crate) phone_number_id: &'a str,
+    /// `metadata.display_phone_number`.
+    pub(crate) display: &'a str,
+}
+
+/// [`meta_envelope`] for any business number (shared with the 360dialog simulator).
+pub(crate) fn envelope(number: Number<'_>, key: &str, item: Value, contact: Option<Value>) -> Value {
     let mut value = json!({
         "messaging_product": "whatsapp",
-        "metadata": { "display_phone_number": waba.phone_number, "phone_number_id": waba.phone_number_id },
+        "metadata": { "display_phone_number": number.display, "phone_number_id": number.phone_number_id },
     });
     if let (Some(map), Some(contact)) = (value.as_object_mut(), contact) {
         map.insert("contacts".to_owned(), json!([contact]));
@@ -59,7 +74,7 @@ pub(crate) fn meta_envelope(waba: &Waba, key: &str, item: Value, contact: Option
     }
     json!({
         "object": "whatsapp_business_account",
-        "entry": [{ "id": waba.waba_id, "changes": [{ "value": value, "field": "messages" }] }],
+        "entry": [{ "id": number.waba_id, "changes": [{ "value": value, "field": "messages" }] }],
     })
 }
 

@@ -33,7 +33,9 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                     return Err(Error::InvalidInput("--lang and --integration are ChatArchitect's".into()));
                 }
                 let need = |v: Option<String>, flag: &str| {
-                    v.ok_or_else(|| Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required")))
+                    v.ok_or_else(|| {
+                        Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required"))
+                    })
                 };
                 let account_id = match account {
                     Some(a) => Some(store.find_account(&a)?.id),
@@ -86,7 +88,10 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                 let list = store.d360_onboardings()?;
                 out.print(&list, |w| {
                     if list.is_empty() {
-                        writeln!(w, "No 360dialog onboardings yet. Start one with `wadesk register start --provider d360`.")?;
+                        writeln!(
+                            w,
+                            "No 360dialog onboardings yet. Start one with `wadesk register start --provider d360`."
+                        )?;
                     }
                     for o in &list {
                         writeln!(w, "{}  {:<17} {}  client {}", o.id, o.stage.as_str(), o.mode, o.client_id)?;
@@ -130,7 +135,8 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                 out.print(&s, |w| print_settings(w, &s))
             }
             RegisterCommand::RetryWebhook { .. } => Err(Error::InvalidInput(
-                "360dialog has no call to resend partner events; use `wadesk register result --provider d360 <id>`".into(),
+                "360dialog has no call to resend partner events; use `wadesk register result --provider d360 <id>`"
+                    .into(),
             )),
         }
     })
@@ -170,7 +176,12 @@ fn announce(out: &Output, view: &D360OnboardingView, hosted: bool) {
 
 /// Follows the onboarding until it is connected or needs the customer again, or `secs` pass.
 /// `from_signup`: still at the signup stage is waiting too.
-async fn wait_for_end(onboardings: &D360Onboardings, id: &str, secs: u64, from_signup: bool) -> Result<D360OnboardingView> {
+async fn wait_for_end(
+    onboardings: &D360Onboardings,
+    id: &str,
+    secs: u64,
+    from_signup: bool,
+) -> Result<D360OnboardingView> {
     let deadline = Instant::now()
         .checked_add(Duration::from_secs(secs))
         .ok_or_else(|| Error::InvalidInput(format!("--wait {secs}: too long")))?;
@@ -202,7 +213,11 @@ fn print_view(out: &Output, view: &D360OnboardingView) -> Result<()> {
             writeln!(w, "  WABA {w_id}")?;
         }
         if let Some(ch) = &view.channel_id {
-            writeln!(w, "  channel {ch}{}", view.phone_number.as_deref().map(|p| format!(" ({p})")).unwrap_or_default())?;
+            writeln!(
+                w,
+                "  channel {ch}{}",
+                view.phone_number.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()
+            )?;
         }
         if let Some(a) = &view.account_id {
             writeln!(w, "  account {a}")?;
@@ -216,9 +231,19 @@ fn print_settings(w: &mut dyn std::io::Write, s: &D360SettingsView) -> std::io::
     if s.mode == "partner" {
         writeln!(w, "  Partner Hub: {}", s.hub_url.as_deref().unwrap_or("-"))?;
         writeln!(w, "  messaging: {}", s.messaging_url.as_deref().unwrap_or("-"))?;
-        writeln!(w, "  partner {}  key {}", s.partner_id.as_deref().unwrap_or("-"), s.partner_key_masked.as_deref().unwrap_or("-"))?;
+        writeln!(
+            w,
+            "  partner {}  key {}",
+            s.partner_id.as_deref().unwrap_or("-"),
+            s.partner_key_masked.as_deref().unwrap_or("-")
+        )?;
         writeln!(w, "  solution {}  default tier {}", s.solution_id.as_deref().unwrap_or("-"), s.default_tier)?;
-        writeln!(w, "  Meta app {}  configuration {}", s.meta_app_id.as_deref().unwrap_or("-"), s.meta_config_id.as_deref().unwrap_or("-"))?;
+        writeln!(
+            w,
+            "  Meta app {}  configuration {}",
+            s.meta_app_id.as_deref().unwrap_or("-"),
+            s.meta_config_id.as_deref().unwrap_or("-")
+        )?;
     }
     writeln!(
         w,

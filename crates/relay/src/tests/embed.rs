@@ -52,7 +52,11 @@ async fn the_meta_signup_page_is_framed_by_the_app_and_may_load_only_metas_sdk()
                 .collect()
         };
         let script = include_str!("../embed/meta-signup.js");
-        assert_eq!(directive("frame-ancestors"), script_list(script, "APP_ORIGINS"), "framed by the origins it posts to");
+        assert_eq!(
+            directive("frame-ancestors"),
+            script_list(script, "APP_ORIGINS"),
+            "framed by the origins it posts to"
+        );
         assert_eq!(directive("script-src"), ["'self'", "https://connect.facebook.net"]);
         assert_eq!(directive("default-src"), ["'none'"]);
         assert_eq!(directive("form-action"), ["'none'"]);

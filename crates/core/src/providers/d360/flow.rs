@@ -84,7 +84,9 @@ impl D360Onboardings {
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| Error::Internal(format!("the embedded 360dialog sandbox: {}", crate::providers::http::root(&e))))?
+            .map_err(|e| {
+                Error::Internal(format!("the embedded 360dialog sandbox: {}", crate::providers::http::root(&e)))
+            })?
             .json()
             .await
             .map_err(|e| Error::Internal(format!("the embedded 360dialog sandbox: {e}")))?;
@@ -128,7 +130,10 @@ impl D360Onboardings {
         let name = one_line_field("name", "the business name", &input.name)?;
         let user_name = one_line_field("user_name", "your name", &input.user_name)?;
         let email = input.email.trim().to_ascii_lowercase();
-        if email.len() > 254 || email.split('@').count() != 2 || email.starts_with('@') || email.ends_with('@')
+        if email.len() > 254
+            || email.split('@').count() != 2
+            || email.starts_with('@')
+            || email.ends_with('@')
             || email.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(Error::Field("email".into(), "an email address such as owner@example.com".into()));
@@ -144,7 +149,10 @@ impl D360Onboardings {
             Some(c) => c,
             None => {
                 let client = hub
-                    .create_client(&partner.partner_key, &NewClient { name: &name, email: &email, user_name: &user_name })
+                    .create_client(
+                        &partner.partner_key,
+                        &NewClient { name: &name, email: &email, user_name: &user_name },
+                    )
                     .await?;
                 if !valid_id(&client.id) {
                     return Err(Error::Provider(
@@ -219,11 +227,8 @@ impl D360Onboardings {
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let fragment = match signup_page {
             Some(page) => {
-                let signup = format!(
-                    "{page}?app_id={}&config_id={}",
-                    enc(&partner.meta_app_id),
-                    enc(&partner.meta_config_id)
-                );
+                let signup =
+                    format!("{page}?app_id={}&config_id={}", enc(&partner.meta_app_id), enc(&partner.meta_config_id));
                 format!("state={state}&mode=sandbox&signup={}", enc(&signup))
             }
             None => format!(
@@ -309,7 +314,8 @@ impl D360Onboardings {
     /// 360dialog's words and the next step), not an error, so the panel can offer a retry.
     async fn submit(&self, id: &str) -> Result<D360OnboardingView> {
         let (waba, business, client_id, tier) = self.store.d360_submission(id)?;
-        let waba = waba.ok_or_else(|| Error::InvalidInput("no WABA to submit yet: finish Meta's signup first".into()))?;
+        let waba =
+            waba.ok_or_else(|| Error::InvalidInput("no WABA to submit yet: finish Meta's signup first".into()))?;
         let partner = self.partner_of(id).await?;
         let hub = HubApi::new(&partner.hub_url, &partner.partner_id)?;
         let body = SubmitNumber {

@@ -226,7 +226,8 @@ fn segment(id: &str) -> String {
 /// The provider's own words on one short line, from any of the error shapes seen.
 pub(crate) fn provider_words(status: reqwest::StatusCode, body: &[u8]) -> String {
     let v: Value = serde_json::from_slice(body).unwrap_or_default();
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let text =
+        |v: Option<&Value>| v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let words = text(v.pointer("/meta/developer_message"))
         .or_else(|| text(v.get("detail")))
         .or_else(|| text(v.pointer("/error/message")))
@@ -268,7 +269,9 @@ mod tests {
         let Error::Provider(ProviderFailure::Rejected, text) = &e else { panic!("{e:?}") };
         assert!(text.contains("solution_id is required") && text.contains("nothing was changed"), "{text}");
         let e = answer_error("create client", reqwest::StatusCode::UNAUTHORIZED, br#"{"detail":"bad key"}"#, None);
-        assert!(matches!(&e, Error::Provider(ProviderFailure::Unauthorized, t) if t.contains("bad key") && t.contains("partner API key")));
+        assert!(
+            matches!(&e, Error::Provider(ProviderFailure::Unauthorized, t) if t.contains("bad key") && t.contains("partner API key"))
+        );
         let e = answer_error("x", reqwest::StatusCode::TOO_MANY_REQUESTS, b"", Some("7"));
         assert!(matches!(&e, Error::Provider(ProviderFailure::Unavailable, t) if t.contains("try again in 7 s")));
         let e = answer_error("x", reqwest::StatusCode::INTERNAL_SERVER_ERROR, b"<html>\n", None);

@@ -163,7 +163,9 @@ fn receipt(bytes: &[u8]) -> Result<SendReceipt> {
     let id = answer.messages.into_iter().next().and_then(|m| m.id);
     match id.filter(|id| !id.trim().is_empty() && id.len() <= 200 && !id.chars().any(char::is_whitespace)) {
         Some(id) => Ok(SendReceipt { provider_message_id: id.clone(), wamid: Some(id) }),
-        None => Err(Error::Provider(ProviderFailure::BadAnswer, "send: the answer has no usable messages[0].id".into())),
+        None => {
+            Err(Error::Provider(ProviderFailure::BadAnswer, "send: the answer has no usable messages[0].id".into()))
+        }
     }
 }
 
@@ -239,8 +241,10 @@ mod tests {
 
     #[test]
     fn the_receipt_is_the_wamid_and_errors_read_metas_shape() {
-        let r = receipt(br#"{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.X"}]}"#)
-            .unwrap();
+        let r = receipt(
+            br#"{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.X"}]}"#,
+        )
+        .unwrap();
         assert_eq!((r.provider_message_id.as_str(), r.wamid.as_deref()), ("wamid.X", Some("wamid.X")));
         assert!(receipt(br#"{"messages":[]}"#).is_err());
         let e = answer_error(
@@ -254,6 +258,8 @@ mod tests {
             "{e:?}"
         );
         let e = answer_error("send", reqwest::StatusCode::UNAUTHORIZED, b"", None);
-        assert!(matches!(&e, Error::Provider(ProviderFailure::Unauthorized, t) if t.contains("connect the number again")));
+        assert!(
+            matches!(&e, Error::Provider(ProviderFailure::Unauthorized, t) if t.contains("connect the number again"))
+        );
     }
 }

@@ -298,11 +298,9 @@ impl Store {
     /// The WABA, business and tier step 3 submits, once the signup gave them.
     pub(crate) fn d360_submission(&self, id: &str) -> Result<(Option<String>, Option<String>, String, String)> {
         self.conn()?
-            .query_row(
-                "SELECT waba_id, business_id, client_id, tier FROM d360_onboardings WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row("SELECT waba_id, business_id, client_id, tier FROM d360_onboardings WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("360dialog onboarding {id}")))
     }

@@ -81,7 +81,10 @@ pub(crate) fn apply(tx: &Transaction<'_>, signature_header: Option<&str>, body: 
         (None, None) => None,
     };
     let Some((id, partner_id, client_id)) = found else {
-        return Ok(Outcome::Unmatched(format!("360dialog {} for a channel no onboarding of this install has", one_line(event, 40))));
+        return Ok(Outcome::Unmatched(format!(
+            "360dialog {} for a channel no onboarding of this install has",
+            one_line(event, 40)
+        )));
     };
     if text(&v, &["/partner_id", "/payload/partner_id"]).is_some_and(|p| p != partner_id) {
         return Ok(Outcome::Rejected("360dialog partner event names another partner than the onboarding".into()));
@@ -90,7 +93,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, signature_header: Option<&str>, body: 
         return Ok(Outcome::Rejected("360dialog partner event names another client than the onboarding".into()));
     }
     let channel_id = channel_id.filter(|c| super::settings::valid_id(c));
-    let phone = phone.map(|p| one_line(p, 32)).filter(|p| p.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()));
+    let phone =
+        phone.map(|p| one_line(p, 32)).filter(|p| p.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()));
     if advance(tx, &id, stage, channel_id, phone.as_deref())? {
         tracing::info!(onboarding = %id, stage = stage.as_str(), "360dialog onboarding moved");
         Ok(Outcome::Applied)

@@ -101,7 +101,9 @@ impl D360Row {
     /// The partner settings, when every one is there.
     pub(crate) fn partner(&self) -> Result<D360Partner> {
         let missing = |what: &str| {
-            Error::InvalidInput(format!("no 360dialog {what}: enter the partner settings in Settings → 360dialog first"))
+            Error::InvalidInput(format!(
+                "no 360dialog {what}: enter the partner settings in Settings → 360dialog first"
+            ))
         };
         Ok(D360Partner {
             hub_url: self.hub_url.clone().unwrap_or_else(|| DEFAULT_HUB_URL.into()),

@@ -125,7 +125,7 @@ async fn templates(
     let (limit, offset) = (number("limit", MAX_LIMIT, MAX_LIMIT)?, number("offset", 0, usize::MAX)?);
     let waba_id = d.store.with(|st| st.channel(&channel_id).map(|c| c.waba_id.clone())).unwrap_or_default();
     let ns = namespace(&waba_id);
-    let media = format!("{}/d360/_sandbox/media/sample.png", sandbox.public_url());
+    let media = format!("{}/_sandbox/media/sample.png", sandbox.public_url());
     let items: Vec<Value> =
         CATALOGUE.iter().skip(offset).take(limit).map(|t| template_object(t, &ns, &media)).collect();
     Ok(Json(json!({

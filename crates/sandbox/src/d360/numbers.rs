@@ -2,8 +2,9 @@
 //! shared through the partner's (simulated) Embedded Signup and answers the seed's queued
 //! domain-event object.
 //!
-//! Body `{solution_id*, waba_external_id*, waba_business_id?, client_id?, tier?}`, checked in
-//! that order after the key, path, armed failure and rate: `solution_id` must be the partner's
+//! Body `{solution_id*, waba_external_id*, waba_business_id?, client_id?, tier?}`, checked after
+//! the key, path, armed failure and rate: first each field's presence and type and `tier`, then,
+//! in this order, the references: `solution_id` must be the partner's
 //! derived solution; `waba_external_id` a WABA a FINISH or FINISH_ONLY_WABA of this partner's
 //! signup produced (in memory: a restart forgets them); `client_id` one of the partner's
 //! clients; `tier` `basic`, `regular` (default) or `premium`. Without `client_id` a client is

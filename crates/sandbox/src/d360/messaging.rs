@@ -52,9 +52,13 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
 /// The body as a JSON object (413 / 400 in Meta's shape).
 fn object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, MetaError> {
     let body = body.map_err(|r| {
-        let mut e = MetaError::invalid(format!("Request body larger than {} bytes", super::BODY_LIMIT));
-        e.status = if r.status() == StatusCode::PAYLOAD_TOO_LARGE { r.status() } else { StatusCode::BAD_REQUEST };
-        e
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let mut e = MetaError::invalid(format!("Request body larger than {} bytes", super::BODY_LIMIT));
+            e.status = StatusCode::PAYLOAD_TOO_LARGE;
+            e
+        } else {
+            MetaError::invalid("The request body could not be read")
+        }
     })?;
     match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => Ok(map),

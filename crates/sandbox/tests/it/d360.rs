@@ -232,25 +232,21 @@ async fn submissions_are_refused_with_named_reasons() {
     hub_error(&submit(&h, &id, &json!({ "solution_id": sol, "waba_external_id": waba_id })).await, 500);
 }
 
-#[tokio::test]
-async fn the_lifecycle_sends_signed_partner_events_in_order() {
-    let h = Harness::with(d3_fast());
-    let rx = Receiver::start(&[]).await;
-    let id = identity(&h).await;
-    let pid = id["partner_id"].as_str().unwrap().to_owned();
+/// Sets, reads back and checks partner `TOKEN`'s webhook URL.
+async fn set_partner_webhook(h: &Harness, pid: &str, url: &str) {
     let set = hub(
-        &h,
+        h,
         Method::POST,
         &format!("/partners/{pid}/webhook_url"),
         Some(TOKEN),
-        Some(&json!({ "webhook_url": rx.url })),
+        Some(&json!({ "webhook_url": url })),
     )
     .await;
-    assert_eq!(set.json(), json!({ "webhook_url": rx.url }));
-    let got = hub(&h, Method::GET, &format!("/partners/{pid}/webhook_url"), Some(TOKEN), None).await;
-    assert_eq!(got.json(), json!({ "webhook_url": rx.url }));
+    assert_eq!(set.json(), json!({ "webhook_url": url }));
+    let got = hub(h, Method::GET, &format!("/partners/{pid}/webhook_url"), Some(TOKEN), None).await;
+    assert_eq!(got.json(), json!({ "webhook_url": url }));
     let refused = hub(
-        &h,
+        h,
         Method::POST,
         &format!("/partners/{pid}/webhook_url"),
         Some(TOKEN),
@@ -258,6 +254,15 @@ async fn the_lifecycle_sends_signed_partner_events_in_order() {
     )
     .await;
     hub_error(&refused, 400);
+}
+
+#[tokio::test]
+async fn the_lifecycle_sends_signed_partner_events_in_order() {
+    let h = Harness::with(d3_fast());
+    let rx = Receiver::start(&[]).await;
+    let id = identity(&h).await;
+    let pid = id["partner_id"].as_str().unwrap().to_owned();
+    set_partner_webhook(&h, &pid, &rx.url).await;
     ctl(&h, Method::POST, "/partner/signing_secret", Some(&json!({ "secret": "partner-secret" }))).await;
     let client_id = client(&h, &pid, "owner@shop.example").await["id"].clone();
     let waba_id = finish(&h, &id).await["waba_id"].clone();
@@ -409,7 +414,12 @@ async fn the_signup_page_offers_every_outcome_and_refuses_bad_origins() {
     );
     assert_eq!(keys(&msg["data"]), ["error_code", "error_message", "session_id", "timestamp"]);
     assert_eq!(result_config(&unknown)["origin"], "https://app.example");
-    // FINISH, FINISH_ONLY_WABA, CANCEL, ERROR.
+}
+
+#[tokio::test]
+async fn every_signup_outcome_posts_metas_message_and_is_recorded() {
+    let h = Harness::with(d3_fast());
+    let id = identity(&h).await;
     let done = signup_post(&h, &id, "FINISH", &[]).await;
     assert!(done.text().contains("id=\"meta-signup-result\" data-event=\"FINISH\""));
     let m = posted(&done);

@@ -462,3 +462,61 @@ async fn an_api_key_from_before_a_restart_still_sends() {
     assert_eq!(view["channel"]["waba_account"]["external_id"], live.waba_id);
     meta_error(&waba(&restarted, Method::GET, "/v1/configs/templates", Some("garbage"), None).await, 401);
 }
+
+#[tokio::test]
+async fn partner_webhooks_are_retried_and_their_attempts_recorded() {
+    let h = Harness::with(d3_fast());
+    let rx = Receiver::start(&[500]).await;
+    let id = identity(&h).await;
+    let pid = id["partner_id"].as_str().unwrap().to_owned();
+    set_partner_webhook(&h, &pid, &rx.url).await;
+    let c = client(&h, &pid, "retry@shop.example").await;
+    let seen = rx.wait_for(2).await;
+    assert_eq!(seen[0].body, seen[1].body, "every attempt sends the same bytes");
+    assert_eq!(seen[0].header("x-360dialog-signature"), "", "no partner secret, no signature");
+    let mut log = Value::Null;
+    for _ in 0..500 {
+        log = ctl(&h, Method::GET, "/partner/deliveries", None).await.json()["deliveries"][0].clone();
+        if log["delivered"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!((log["event"].as_str(), log["attempts"].as_u64()), (Some("client_created"), Some(2)), "{log}");
+    assert_eq!((log["last_status"].as_u64(), log["last_error"].as_str()), (Some(200), Some("")));
+    assert_eq!(log["body"]["payload"]["id"], c["id"]);
+}
+
+#[tokio::test]
+async fn the_control_surface_sees_only_the_partners_own_channels() {
+    let h = Harness::with(d3_fast());
+    let live = live_channel(&h).await;
+    let other = |path: String, body: Option<Value>| {
+        let h = &h;
+        async move {
+            let method = if body.is_some() { Method::POST } else { Method::GET };
+            with_header(h, method, &format!("/d360/_sandbox{path}"), "X-API-Key", Some(OTHER_TOKEN), body.as_ref())
+                .await
+        }
+    };
+    hub_error(&other(format!("/channels/{}", live.channel_id), None).await, 404);
+    hub_error(&other(format!("/channels/{}/hold", live.channel_id), Some(json!({ "stage": "live" }))).await, 404);
+    hub_error(&with_header(&h, Method::GET, "/d360/_sandbox/partner", "X-API-Key", None, None).await, 401);
+    let bad =
+        ctl(&h, Method::POST, &format!("/channels/{}/hold", live.channel_id), Some(&json!({ "stage": "done" }))).await;
+    hub_error(&bad, 400);
+    let by_event = ctl(
+        &h,
+        Method::POST,
+        &format!("/channels/{}/hold", live.channel_id),
+        Some(&json!({ "stage": "channel_live" })),
+    )
+    .await;
+    assert_eq!(by_event.json(), json!({ "hold": "live" }));
+    hub_error(&ctl(&h, Method::POST, "/fail_next", Some(&json!({ "count": 1, "endpoint": "everything" }))).await, 400);
+    hub_error(&ctl(&h, Method::POST, "/partner/signing_secret", Some(&json!({ "secret": "" }))).await, 400);
+    let a = identity(&h).await;
+    let b = identity(&Harness::with(d3_fast())).await;
+    assert_eq!(a, b, "identities are derived from the partner key");
+    assert_ne!(other("/partner".into(), None).await.json()["partner_id"], a["partner_id"]);
+}

@@ -5,7 +5,7 @@
 //!   A `{partner_id}` in the path must be the key's derived partner id (403 otherwise).
 //! - Channel keys (`D360-API-KEY`) are verified from their own MAC ([`super::identity`]); a key
 //!   of a channel the sandbox holds must be the channel's newest key, a key of a channel it does
-//!   not hold (a restart since) rebuilds the channel live.
+//!   not hold (a restart since) rebuilds the channel live, and is then its current key.
 //!
 //! Order of the Partner Hub's checks: key (401), path partner (403), armed failure (500), rate
 //! (429), then the body (413, 400). Nothing here logs a key.
@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::channel::Channel;
 use super::error::{HubError, MetaError};
-use super::identity::{verify_api_key, PartnerIdentity};
+use super::identity::{verify_api_key, waba_account_id, PartnerIdentity};
 use super::store::Endpoint;
 use super::{API_KEY_HEADER, D360, PARTNER_KEY_HEADER};
 use crate::chatarchitect::partners::PartnerId;
@@ -100,7 +100,8 @@ pub(crate) fn channel(d: &D360, headers: &HeaderMap) -> Result<String, MetaError
         Some(_) => Err(invalid()),
         None => {
             tracing::info!(channel_id = %claims.channel_id, "360dialog channel rebuilt from its API key");
-            let ch = Channel::rebuilt(partner, &claims, settings, now);
+            let mut ch = Channel::rebuilt(partner, &claims, settings, now);
+            ch.waba_account_id = waba_account_id(d.partners.signing_key(partner), &ch.waba_id);
             let id = ch.id.clone();
             st.channels.insert(id.clone(), ch);
             Ok(id)

@@ -142,7 +142,8 @@ impl Channel {
         }
     }
 
-    /// A live channel rebuilt from a verified API key after a restart (its webhook is forgotten).
+    /// A live channel rebuilt from a verified API key after a restart (its webhook is forgotten;
+    /// `waba_account_id` is the caller's to fill in).
     pub(crate) fn rebuilt(
         partner: PartnerId,
         c: &KeyClaims,

@@ -52,9 +52,13 @@ pub(crate) fn routes() -> Router<Arc<Sandbox>> {
 /// The body as a JSON object (413 / 400 in Meta's shape).
 fn object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, MetaError> {
     let body = body.map_err(|r| {
-        let mut e = MetaError::invalid(format!("Request body larger than {} bytes", super::BODY_LIMIT));
-        e.status = if r.status() == StatusCode::PAYLOAD_TOO_LARGE { r.status() } else { StatusCode::BAD_REQUEST };
-        e
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let mut e = MetaError::invalid(format!("Request body larger than {} bytes", super::BODY_LIMIT));
+            e.status = StatusCode::PAYLOAD_TOO_LARGE;
+            e
+        } else {
+            MetaError::invalid("The request body could not be read")
+        }
     })?;
     match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -125,7 +129,7 @@ async fn templates(
     let (limit, offset) = (number("limit", MAX_LIMIT, MAX_LIMIT)?, number("offset", 0, usize::MAX)?);
     let waba_id = d.store.with(|st| st.channel(&channel_id).map(|c| c.waba_id.clone())).unwrap_or_default();
     let ns = namespace(&waba_id);
-    let media = format!("{}/d360/_sandbox/media/sample.png", sandbox.public_url());
+    let media = format!("{}/_sandbox/media/sample.png", sandbox.public_url());
     let items: Vec<Value> =
         CATALOGUE.iter().skip(offset).take(limit).map(|t| template_object(t, &ns, &media)).collect();
     Ok(Json(json!({

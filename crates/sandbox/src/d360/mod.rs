@@ -53,6 +53,8 @@ pub use crate::sendzen::{
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use self::config::D360Config;
@@ -124,20 +126,27 @@ impl D360 {
 
 /// Every 360dialog route, under [`PREFIX`]; unknown paths answer each host's error shape.
 pub(crate) fn routes() -> Router<Arc<Sandbox>> {
-    let hub = Router::new()
-        .merge(clients::routes())
-        .merge(numbers::routes())
-        .merge(channels::routes())
-        .fallback(|| async { error::HubError::not_found("No such Partner Hub route") });
-    let waba = messaging::routes().fallback(|| async { error::MetaError::no_route() });
-    let control = control::routes().fallback(|| async { error::HubError::not_found("No such control route") });
+    let hub = Router::new().merge(clients::routes()).merge(numbers::routes()).merge(channels::routes());
     let api = Router::new()
         .nest(HUB_PATH, hub)
-        .nest(WABA_PATH, waba)
-        .nest(CONTROL_PATH, control)
+        .nest(WABA_PATH, messaging::routes())
+        .nest(CONTROL_PATH, control::routes())
         .merge(signup::routes())
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new().nest(PREFIX, api)
+}
+
+/// An unknown path: Meta's error on the messaging host, the Partner Hub's elsewhere.
+async fn fallback(uri: Uri) -> Response {
+    let path = uri.path();
+    let on_waba =
+        [WABA_PATH, &format!("{PREFIX}{WABA_PATH}")].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
+    if on_waba {
+        error::MetaError::no_route().into_response()
+    } else {
+        error::HubError::not_found("No such 360dialog route").into_response()
+    }
 }
 
 /// The messaging `address` an API key answer names.

@@ -2,8 +2,9 @@
 //! shared through the partner's (simulated) Embedded Signup and answers the seed's queued
 //! domain-event object.
 //!
-//! Body `{solution_id*, waba_external_id*, waba_business_id?, client_id?, tier?}`, checked in
-//! that order after the key, path, armed failure and rate: `solution_id` must be the partner's
+//! Body `{solution_id*, waba_external_id*, waba_business_id?, client_id?, tier?}`, checked after
+//! the key, path, armed failure and rate: first each field's presence and type and `tier`, then,
+//! in this order, the references: `solution_id` must be the partner's
 //! derived solution; `waba_external_id` a WABA a FINISH or FINISH_ONLY_WABA of this partner's
 //! signup produced (in memory: a restart forgets them); `client_id` one of the partner's
 //! clients; `tier` `basic`, `regular` (default) or `premium`. Without `client_id` a client is
@@ -29,8 +30,9 @@ use super::channel::{hub_time, Channel, NewChannel};
 use super::error::HubError;
 use super::identity::{channel_id, client_id, waba_account_id, PartnerIdentity};
 use super::input::{optional, required};
-use super::store::{Client, Endpoint, SharedWaba};
-use super::{auth, lifecycle, webhooks, EVENT_CLIENT_CREATED};
+use super::store::{self, Client, Endpoint, SharedWaba};
+use super::{auth, lifecycle, webhooks, D360, EVENT_CLIENT_CREATED};
+use crate::chatarchitect::partners::PartnerId;
 use crate::Sandbox;
 
 /// The pricing tiers the seed allows.
@@ -92,61 +94,8 @@ async fn submit(
     if s.solution_id != identity.solution_id {
         return Err(HubError::bad_request("solution_id is not an approved solution of this partner"));
     }
-    let key = d.partners.signing_key(partner);
-    let channel = channel_id(key, &s.waba_external_id);
-    let auto_client = client_id(key, &format!("waba:{}", s.waba_external_id));
-    let (rate, settings, now) = (d.config.partner_rate_per_second, &d.config.messaging, Utc::now());
-    let a = d.store.with(|st| {
-        let p = st.partner(partner, rate);
-        let waba = p.wabas.get(&s.waba_external_id).cloned().ok_or_else(|| {
-            HubError::bad_request("waba_external_id was not shared through this partner's Embedded Signup")
-        })?;
-        let (client, new_client) = match &s.client_id {
-            Some(id) => (
-                p.client(id)
-                    .cloned()
-                    .ok_or_else(|| HubError::bad_request("client_id is not a client of this partner"))?,
-                false,
-            ),
-            None => match p.client(&auto_client) {
-                Some(c) => (c.clone(), false),
-                None => {
-                    let c = Client {
-                        id: auto_client.clone(),
-                        name: waba.business_name.clone(),
-                        email: String::new(),
-                        user_name: waba.business_name.clone(),
-                        user_id: identity.user_id.clone(),
-                        created_at: now,
-                    };
-                    p.clients.push(c.clone());
-                    (c, true)
-                }
-            },
-        };
-        let new_channel = !st.channels.contains_key(&channel);
-        if new_channel {
-            let n = NewChannel {
-                id: channel.clone(),
-                client_id: client.id.clone(),
-                waba_id: waba.waba_id.clone(),
-                waba_account_id: waba_account_id(key, &waba.waba_id),
-                phone_number_id: waba.phone_number_id.clone(),
-                phone_number: waba.phone_number.clone(),
-                phone_name: waba.business_name.clone(),
-                pricing_tier: s.tier.clone(),
-            };
-            st.channels.insert(channel.clone(), Channel::new(partner, n, settings, now));
-        }
-        Ok::<_, HubError>(Accepted {
-            waba,
-            client,
-            new_client,
-            new_channel,
-            channel_id: channel.clone(),
-            command: st.next_command(),
-        })
-    })?;
+    let ctx = Ctx { partner, identity: &identity, key: d.partners.signing_key(partner), now: Utc::now() };
+    let a = d.store.with(|st| accept(st, &ctx, &s, d))?;
     if a.new_client {
         webhooks::partner_event(&sandbox, partner, EVENT_CLIENT_CREATED, &a.client.id, None, a.client.listed());
     }
@@ -154,12 +103,69 @@ async fn submit(
         lifecycle::start(Arc::clone(&sandbox), a.channel_id.clone());
     }
     let business = s.waba_business_id.clone().unwrap_or_else(|| a.waba.business_id.clone());
-    Ok(Json(command(a.command, now, &identity, &a.client, &a.waba, &business, &s.tier)))
+    Ok(Json(command(a.command, ctx.now, &identity, &a.client, &a.waba, &business, &s.tier)))
 }
 
-/// The seed's domain-event object with its ids filled in.
-fn command(
-    n: u64,
+/// Who submits, and when.
+struct Ctx<'a> {
+    partner: PartnerId,
+    identity: &'a PartnerIdentity,
+    /// The partner key identities are derived under.
+    key: &'a [u8],
+    now: DateTime<Utc>,
+}
+
+/// Checks the submission's references under the lock and creates what it needs (client,
+/// channel); the channel's lifecycle is the caller's to start.
+fn accept(st: &mut store::State, ctx: &Ctx<'_>, s: &Submission, d: &D360) -> Result<Accepted, HubError> {
+    let p = st.partner(ctx.partner, d.config.partner_rate_per_second);
+    let waba = p.wabas.get(&s.waba_external_id).cloned().ok_or_else(|| {
+        HubError::bad_request("waba_external_id was not shared through this partner's Embedded Signup")
+    })?;
+    let (client, new_client) = match &s.client_id {
+        Some(id) => {
+            let found = p.client(id).cloned();
+            (found.ok_or_else(|| HubError::bad_request("client_id is not a client of this partner"))?, false)
+        }
+        None => {
+            let id = client_id(ctx.key, &format!("waba:{}", waba.waba_id));
+            match p.client(&id) {
+                Some(c) => (c.clone(), false),
+                None => {
+                    let c = Client {
+                        id,
+                        name: waba.business_name.clone(),
+                        email: String::new(),
+                        user_name: waba.business_name.clone(),
+                        user_id: ctx.identity.user_id.clone(),
+                        created_at: ctx.now,
+                    };
+                    p.clients.push(c.clone());
+                    (c, true)
+                }
+            }
+        }
+    };
+    let channel = channel_id(ctx.key, &waba.waba_id);
+    let new_channel = !st.channels.contains_key(&channel);
+    if new_channel {
+        let n = NewChannel {
+            id: channel.clone(),
+            client_id: client.id.clone(),
+            waba_id: waba.waba_id.clone(),
+            waba_account_id: waba_account_id(ctx.key, &waba.waba_id),
+            phone_number_id: waba.phone_number_id.clone(),
+            phone_number: waba.phone_number.clone(),
+            phone_name: waba.business_name.clone(),
+            pricing_tier: s.tier.clone(),
+        };
+        st.channels.insert(channel.clone(), Channel::new(ctx.partner, n, &d.config.messaging, ctx.now));
+    }
+    Ok(Accepted { waba, client, new_client, new_channel, channel_id: channel, command: st.next_command() })
+}
+
+/// The seed's `value.payload.properties`: the client the number is connected to.
+fn properties(
     now: DateTime<Utc>,
     identity: &PartnerIdentity,
     client: &Client,
@@ -169,7 +175,7 @@ fn command(
 ) -> Value {
     let at = hub_time(now);
     let by = json!({ "user_id": identity.user_id, "user_name": client.user_name });
-    let properties = json!({
+    json!({
         "campaign_id": null,
         "channel_origin": "tech_provider",
         "hosting_platform_type": "meta_cloud_api",
@@ -193,7 +199,21 @@ fn command(
         "bundle_id": null,
         "enabled_for_chat_support": false,
         "waba_external_id": waba.waba_id,
-    });
+    })
+}
+
+/// The seed's domain-event object with its ids filled in.
+fn command(
+    n: u64,
+    now: DateTime<Utc>,
+    identity: &PartnerIdentity,
+    client: &Client,
+    waba: &SharedWaba,
+    business_id: &str,
+    tier: &str,
+) -> Value {
+    let at = hub_time(now);
+    let properties = properties(now, identity, client, waba, business_id, tier);
     json!({
         "app_id": null,
         "created_at": at,

@@ -6,6 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod control;
+mod d360;
+mod d360_messaging;
+mod d360_support;
 mod inbound;
 mod messaging;
 mod messaging_events;

@@ -196,7 +196,130 @@ fn register_provider_sendzen_onboards_and_result_reports_the_account() {
     assert_eq!(account["provider"], "sendzen");
     assert!(!accounts.to_string().contains("sk_live_"), "keys are masked");
 
-    // 360dialog's onboarding is not in this version: refused as input (exit 2), nothing started.
-    let d360 = run(&["--json", "register", "start", "--provider", "d360"]);
-    assert_eq!(d360.status.code(), Some(2), "{}", String::from_utf8_lossy(&d360.stderr));
+    // 360dialog's commands are refused for SendZen (exit 2).
+    let submit = run(&["--json", "register", "submit", "--provider", "sendzen", &id, "--waba-id", "1"]);
+    assert_eq!(submit.status.code(), Some(2), "{}", String::from_utf8_lossy(&submit.stderr));
+}
+
+/// A 360dialog simulator call with the partner key: `(method, path under /d360, form or JSON)`.
+fn d360_call(base: &str, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let url = format!("{base}/d360{path}");
+        let req = match method {
+            "GET" => http.get(url),
+            _ => http.post(url),
+        };
+        let req = req.header("X-API-Key", TOKEN);
+        let res = match form {
+            Some(f) => req.form(f).send().await.unwrap(),
+            None => req.send().await.unwrap(),
+        };
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        let text = res.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    })
+}
+
+#[test]
+fn register_provider_d360_submits_a_signed_up_waba_and_connects_the_number() {
+    let t = tempfile::tempdir().unwrap();
+    init(t.path());
+    let (url, _rt) = sandbox();
+    let run = |args: &[&str]| {
+        wadesk(t.path())
+            .env("WADESK_PASSPHRASE", PASS)
+            .env("WADESK_D360_PARTNER_KEY", TOKEN)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json(&out)
+    };
+    assert_eq!(ok(run(&["--json", "register", "settings", "--provider", "d360"]))["mode"], "sandbox");
+    let p = d360_call(&url, "GET", "/_sandbox/partner", None);
+    let s = |k: &str| p[k].as_str().unwrap().to_owned();
+    let (hub, waba) = (format!("{url}/d360/hub/api/v2"), format!("{url}/d360/waba"));
+    let (partner, solution, app, config) = (s("partner_id"), s("solution_id"), s("meta_app_id"), s("meta_config_id"));
+    let use_partner = |app_id: &str| {
+        run(&[
+            "--json",
+            "register",
+            "use-partner",
+            "--provider",
+            "d360",
+            &hub,
+            "--messaging-url",
+            &waba,
+            "--partner-id",
+            &partner,
+            "--solution-id",
+            &solution,
+            "--meta-app-id",
+            app_id,
+            "--meta-config-id",
+            &config,
+        ])
+    };
+    // A Meta app id that is not digits: refused before anything is stored (exit 2).
+    assert_eq!(use_partner("app-one").status.code(), Some(2));
+    let settings = ok(use_partner(&app));
+    assert_eq!(
+        (settings["mode"].as_str(), settings["partner_key_masked"].as_str()),
+        (Some("partner"), Some("••••6789"))
+    );
+    assert!(!settings.to_string().contains(TOKEN));
+
+    // The client fields are required.
+    assert_eq!(run(&["--json", "register", "start", "--provider", "d360"]).status.code(), Some(2));
+    let started = ok(run(&[
+        "--json",
+        "register",
+        "start",
+        "--provider",
+        "d360",
+        "--name",
+        "Loja Azul",
+        "--email",
+        "owner@example.org",
+        "--user-name",
+        "Maria",
+        "--tier",
+        "premium",
+    ]));
+    assert_eq!((started["stage"].as_str(), started["tier"].as_str()), (Some("signup"), Some("premium")));
+    let id = started["id"].as_str().unwrap().to_owned();
+
+    // The customer finishes Meta's (simulated) signup elsewhere; the CLI submits its WABA.
+    let form = [
+        ("app_id", app.as_str()),
+        ("config_id", config.as_str()),
+        ("origin", started["host_origin"].as_str().unwrap()),
+        ("state", started["state"].as_str().unwrap()),
+        ("business", "Loja Azul"),
+        ("phone", "+15557650001"),
+        ("event", "FINISH"),
+    ];
+    d360_call(&url, "POST", "/meta/signup", Some(&form));
+    let signups = d360_call(&url, "GET", "/_sandbox/signups", None);
+    let waba_id = signups["signups"][0]["data"]["waba_id"].as_str().unwrap().to_owned();
+    let refused = ok(run(&["--json", "register", "submit", "--provider", "d360", &id, "--waba-id", "123456789012345"]));
+    assert_eq!(refused["stage"], "submit_failed", "{refused}");
+    let done =
+        ok(run(&["--json", "register", "submit", "--provider", "d360", &id, "--waba-id", &waba_id, "--wait", "60"]));
+    assert_eq!((done["stage"].as_str(), done["account_id"].as_str()), (Some("connected"), Some(id.as_str())), "{done}");
+    assert_eq!(done["phone_number"], "+15557650001");
+
+    let list = ok(run(&["--json", "register", "list", "--provider", "d360"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let accounts = ok(run(&["--json", "account", "list"]));
+    let account = accounts.as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).unwrap();
+    assert_eq!(
+        (account["provider"].as_str(), account["display_name"].as_str()),
+        (Some("d360"), Some("360dialog +15557650001"))
+    );
+    assert_eq!(ok(run(&["--json", "register", "result", "--provider", "d360", &id]))["stage"], "connected");
 }

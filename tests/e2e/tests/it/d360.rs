@@ -79,12 +79,9 @@ async fn a_number_signed_up_through_360dialog_in_the_window_becomes_an_account()
     let id = open_d360(c, "owner@loja-azul.example").await;
 
     // A well-formed Meta result posted by the app's own page (not the host frame) is ignored.
-    c.execute(
-        "window.postMessage({type:'wadesk.meta-signup', state:'x', event:'FINISH', waba_id:'1'}, '*');",
-        vec![],
-    )
-    .await
-    .unwrap();
+    c.execute("window.postMessage({type:'wadesk.meta-signup', state:'x', event:'FINISH', waba_id:'1'}, '*');", vec![])
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     until_attr(c, "[data-testid=d360-connect]", "data-stage", "signup").await;
     super::relay::screenshot(c, "wadesk-d360-signup.png").await;

@@ -547,8 +547,8 @@ pub enum AccountCommand {
         /// Account id or display name.
         account: String,
     },
-    /// Set the secret a SendZen account's webhooks are signed with (X-Hub-Signature-256, from
-    /// SendZen's dashboard), read from $WADESK_WEBHOOK_SECRET or a prompt; once set, unsigned
+    /// Set the secret a SendZen or 360dialog account's webhooks are signed with (SendZen:
+    /// X-Hub-Signature-256, from its dashboard; 360dialog: x-360dialog-signature), read from $WADESK_WEBHOOK_SECRET or a prompt; once set, unsigned
     /// webhooks for the account are refused. --clear removes it.
     WebhookSecret {
         /// Account id or display name.

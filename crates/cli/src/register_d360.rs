@@ -188,9 +188,7 @@ async fn wait_for_end(
     loop {
         match onboardings.follow(id).await {
             Ok(view) if view.stage == D360Stage::Connected => return Ok(view),
-            Ok(view) if !(view.stage.following() || from_signup && view.stage == D360Stage::Signup) => {
-                return Ok(view)
-            }
+            Ok(view) if !(view.stage.following() || from_signup && view.stage == D360Stage::Signup) => return Ok(view),
             Ok(_) => {}
             Err(e) => eprintln!("follow failed (will retry): {e}"),
         }

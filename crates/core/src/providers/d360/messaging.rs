@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::http::{failure_of, root, send_message, unreachable};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
-use crate::providers::meta::templates::{self, MetaSend};
+use crate::providers::meta::templates;
 use crate::secret::Secret;
 
 /// Templates asked for per page.
@@ -132,23 +132,10 @@ fn send_body(to: &str, message: &Outbound<'_>) -> Result<Value> {
             "type": "text", "text": { "body": text, "preview_url": false }
         }),
         Outbound::Template { filled_raw, .. } => {
-            let send: MetaSend = serde_json::from_str(filled_raw).map_err(|_| {
-                Error::InvalidInput(
-                    "this message was prepared for another provider's template model; send it again from the template"
-                        .into(),
-                )
-            })?;
+            let send = templates::stored_send(filled_raw)?;
             let mut template = json!({ "name": send.name, "language": { "code": send.language } });
-            if !send.body.is_empty() {
-                let parameters: Vec<Value> = send
-                    .body
-                    .iter()
-                    .map(|p| match &p.parameter_name {
-                        Some(name) => json!({ "type": "text", "text": p.text, "parameter_name": name }),
-                        None => json!({ "type": "text", "text": p.text }),
-                    })
-                    .collect();
-                template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+            if let Some(components) = templates::body_components(&send) {
+                template["components"] = components;
             }
             json!({ "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
                     "type": "template", "template": template })
@@ -213,7 +200,7 @@ impl MessagingApi for D360Messaging {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::meta::templates::MetaParam;
+    use crate::providers::meta::templates::{MetaParam, MetaSend};
 
     #[test]
     fn text_and_templates_go_out_as_meta_bodies() {

@@ -54,6 +54,33 @@ pub struct MetaParam {
     pub parameter_name: Option<String>,
 }
 
+/// A stored send payload (`filled_raw`) back as its template send; another provider's payload
+/// (seed 000's filled text) is refused with what to do.
+pub(crate) fn stored_send(filled_raw: &str) -> crate::error::Result<MetaSend> {
+    serde_json::from_str(filled_raw).map_err(|_| {
+        crate::error::Error::InvalidInput(
+            "this message was prepared for another provider's template model; send it again from the template".into(),
+        )
+    })
+}
+
+/// The Meta `components` of a template send: one body component with a text parameter per value
+/// (named templates add `parameter_name`), or none for a template without variables.
+pub(crate) fn body_components(send: &MetaSend) -> Option<Value> {
+    if send.body.is_empty() {
+        return None;
+    }
+    let parameters: Vec<Value> = send
+        .body
+        .iter()
+        .map(|p| match &p.parameter_name {
+            Some(name) => serde_json::json!({ "type": "text", "text": p.text, "parameter_name": name }),
+            None => serde_json::json!({ "type": "text", "text": p.text }),
+        })
+        .collect();
+    Some(serde_json::json!([{ "type": "body", "parameters": parameters }]))
+}
+
 /// Reads one template object. Only a value that is not an object with a name and a language is an
 /// error; everything else becomes a template, usable or not.
 pub fn read(v: &Value) -> Result<MetaTemplate, String> {

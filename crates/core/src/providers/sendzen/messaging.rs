@@ -22,7 +22,7 @@ use super::api::{answer_error, Onboard, SendzenApi};
 use crate::error::{Error, ProviderFailure, Result};
 use crate::providers::http::send_message;
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
-use crate::providers::meta::templates::{self, MetaSend};
+use crate::providers::meta::templates;
 use crate::secret::Secret;
 
 /// One SendZen account's messaging.
@@ -149,23 +149,10 @@ fn send_body(from: &str, to: &str, message: &Outbound<'_>) -> Result<Value> {
             "from": from, "to": to, "type": "text", "text": { "body": text, "preview_url": false }
         }),
         Outbound::Template { filled_raw, .. } => {
-            let send: MetaSend = serde_json::from_str(filled_raw).map_err(|_| {
-                Error::InvalidInput(
-                    "this message was prepared for another provider's template model; send it again from the template"
-                        .into(),
-                )
-            })?;
+            let send = templates::stored_send(filled_raw)?;
             let mut template = json!({ "name": send.name, "lang_code": send.language });
-            if !send.body.is_empty() {
-                let parameters: Vec<Value> = send
-                    .body
-                    .iter()
-                    .map(|p| match &p.parameter_name {
-                        Some(name) => json!({ "type": "text", "text": p.text, "parameter_name": name }),
-                        None => json!({ "type": "text", "text": p.text }),
-                    })
-                    .collect();
-                template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+            if let Some(components) = templates::body_components(&send) {
+                template["components"] = components;
             }
             json!({ "from": from, "to": to, "type": "template", "template": template })
         }
@@ -205,7 +192,7 @@ impl MessagingApi for SendzenMessaging {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::meta::templates::MetaParam;
+    use crate::providers::meta::templates::{MetaParam, MetaSend};
 
     #[test]
     fn text_and_templates_go_out_in_sendzens_dialect() {

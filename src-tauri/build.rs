@@ -35,6 +35,7 @@ fn main() {
         "d360_settings",
         "d360_use_partner",
         "d360_use_sandbox",
+        "crisp_callback_url",
         "account_check",
         "templates_list",
         "templates_sync",

@@ -7,6 +7,7 @@
 mod bulk;
 mod commands;
 mod contacts;
+mod crisp;
 mod d360;
 mod inbox;
 mod messaging;
@@ -86,6 +87,7 @@ fn main() {
             d360::d360_settings,
             d360::d360_use_partner,
             d360::d360_use_sandbox,
+            crisp::crisp_callback_url,
             sendzen::sendzen_iframe,
             sendzen::sendzen_report,
             sendzen::sendzen_follow,

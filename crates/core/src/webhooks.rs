@@ -62,6 +62,8 @@ fn kind(req: &CapturedRequest) -> &'static str {
         "ca_message"
     } else if messaging::webhook::sendzen_account_of_path(&req.path_and_query).is_some() {
         "sz_message"
+    } else if crate::providers::crisp::callback::account_of_path(&req.path_and_query).is_some() {
+        "crisp_callback"
     } else if crate::providers::d360::partner_events::is_partner_path(&req.path_and_query) {
         "d360_partner"
     } else if messaging::webhook::d360_account_of_path(&req.path_and_query).is_some() {
@@ -105,6 +107,12 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: 
                     changes,
                 )?,
                 None => Outcome::Rejected("SendZen webhook without an account in its path".into()),
+            },
+            "crisp_callback" => match crate::providers::crisp::callback::account_of_path(&req.path_and_query) {
+                Some((account_id, secret)) => {
+                    crate::providers::crisp::callback::apply(tx, account_id, secret, seq, &req.body, changes)?
+                }
+                None => Outcome::Rejected("Crisp callback without an account in its path".into()),
             },
             "d360_partner" => crate::providers::d360::partner_events::apply(
                 tx,

@@ -13,4 +13,9 @@ message: MessageView,
 /**
  * Every event, oldest first.
  */
-events: Array<StatusEventView>, };
+events: Array<StatusEventView>, 
+/**
+ * The provider reports only whether it sent the message (Crisp's plugin), so `sent` is as
+ * far as the status goes: delivered and read are not known, not missing.
+ */
+reports_only_sent: boolean, };

@@ -104,7 +104,7 @@ export function event(overrides: Partial<StatusEventView> = {}): StatusEventView
 }
 
 export function detail(msg: MessageView, events: StatusEventView[] = [event()]): MessageDetail {
-  return { message: msg, events };
+  return { message: msg, events, reports_only_sent: false };
 }
 
 export type HistoryCall = { filter: HistoryFilter; offset: number; limit: number };

@@ -138,7 +138,11 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(MessageDetail { message, events })
+        let provider: Option<String> = conn
+            .query_row("SELECT provider FROM accounts WHERE id = ?1", [&message.account_id], |r| r.get(0))
+            .optional()?;
+        let reports_only_sent = provider.as_deref() == Some(crate::providers::ProviderKind::Crisp.as_str());
+        Ok(MessageDetail { message, events, reports_only_sent })
     }
 
     /// Writes every message matching `filter` as CSV (RFC 4180, UTF-8, header row); returns rows.

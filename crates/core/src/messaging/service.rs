@@ -95,6 +95,7 @@ impl Messaging {
             ),
             ProviderKind::Sendzen => return self.sendzen_api(&account, &base_url, &number),
             ProviderKind::D360 => return self.d360_api(&account, &base_url),
+            ProviderKind::Crisp => return self.crisp_api(&account, &base_url, &number),
             other => {
                 return Err(Error::InvalidInput(format!(
                     "messaging through {} is not available in this version yet",
@@ -140,6 +141,26 @@ impl Messaging {
         };
         let key = self.store.account_credential(&account.id, "api_key")?;
         Ok(Box::new(crate::providers::d360::messaging::D360Messaging::new(&base_url, key)?))
+    }
+
+    /// A Crisp account's client: its website and token pair (the embedded sandbox's plugin API when
+    /// it runs there).
+    fn crisp_api(&self, account: &AccountView, base_url: &str, number: &str) -> Result<Box<dyn MessagingApi>> {
+        let base_url = if account.base_url == EMBEDDED_SANDBOX_URL {
+            format!("{}{}", base_url.trim_end_matches('/'), crate::providers::crisp::SANDBOX_PATH)
+        } else {
+            base_url.to_owned()
+        };
+        let website = self.store.account_credential(&account.id, "website_id")?;
+        let identifier = self.store.account_credential(&account.id, "identifier")?;
+        let key = self.store.account_credential(&account.id, "key")?;
+        Ok(Box::new(crate::providers::crisp::messaging::CrispMessaging::new(
+            &base_url,
+            website.expose(),
+            identifier.expose(),
+            key,
+            number,
+        )?))
     }
 
     /// The hook URL providers post this account's statuses and inbound messages to.
@@ -457,7 +478,14 @@ impl Messaging {
 
 /// Whether this version can message through `provider`.
 pub fn supports_messaging(provider: ProviderKind) -> bool {
-    matches!(provider, ProviderKind::Sandbox | ProviderKind::Chatarchitect | ProviderKind::Sendzen | ProviderKind::D360)
+    matches!(
+        provider,
+        ProviderKind::Sandbox
+            | ProviderKind::Chatarchitect
+            | ProviderKind::Sendzen
+            | ProviderKind::D360
+            | ProviderKind::Crisp
+    )
 }
 
 fn sha256(s: &str) -> String {

@@ -146,6 +146,9 @@ pub struct MessageDetail {
     pub message: MessageView,
     /// Every event, oldest first.
     pub events: Vec<StatusEventView>,
+    /// The provider reports only whether it sent the message (Crisp's plugin), so `sent` is as
+    /// far as the status goes: delivered and read are not known, not missing.
+    pub reports_only_sent: bool,
 }
 
 /// A free-text send.

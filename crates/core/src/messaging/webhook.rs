@@ -163,7 +163,7 @@ fn apply_envelope(
 
 /// Applies verified events in order: applied if any was, a duplicate if all were, otherwise the
 /// first event's outcome (a body's only event is the common case).
-fn apply_events(
+pub(crate) fn apply_events(
     tx: &Transaction<'_>,
     account_id: &str,
     seq: u64,

@@ -4,6 +4,7 @@
 //! in the app, the CLI and validation agree. Provider API clients come with the provider issues.
 
 pub mod chatarchitect;
+pub mod crisp;
 pub mod d360;
 pub(crate) mod fields;
 pub(crate) mod http;
@@ -79,12 +80,12 @@ impl ProviderKind {
             ProviderKind::Sendzen => "https://api.sendzen.io",
             ProviderKind::Gupshup => "https://partner.gupshup.io",
             ProviderKind::D360 => "https://waba-v2.360dialog.io",
-            ProviderKind::Crisp => "https://plugins.crisp.chat",
+            ProviderKind::Crisp => "https://plugins.crisp.chat/urn:crisp.im:whatsapp:0",
         }
     }
 
     /// Credentials an account needs (seed 000: APP_ID/APP_SECRET over Basic auth; seed 001 and 003:
-    /// an API key; seed 002: app id + app token; seed 004: identifier + key).
+    /// an API key; seed 002: app id + app token; seed 004: identifier + key, and the website they belong to).
     pub fn credential_fields(self) -> &'static [&'static str] {
         match self {
             ProviderKind::Sandbox => &[],
@@ -92,7 +93,7 @@ impl ProviderKind {
             ProviderKind::Sendzen => &["api_key"],
             ProviderKind::Gupshup => &["app_id", "app_token"],
             ProviderKind::D360 => &["api_key"],
-            ProviderKind::Crisp => &["identifier", "key"],
+            ProviderKind::Crisp => &["identifier", "key", "website_id"],
         }
     }
 

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_template_syntax.sql")),
     (12, include_str!("migrations/0012_sendzen.sql")),
     (13, include_str!("migrations/0013_d360.sql")),
+    (14, include_str!("migrations/0014_crisp.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

@@ -7,6 +7,8 @@ pub mod hub;
 pub mod messaging;
 pub mod onboarding;
 pub mod partner_events;
+#[cfg(test)]
+mod partner_events_tests;
 pub mod settings;
 pub mod signature;
 pub mod signup;

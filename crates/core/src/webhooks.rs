@@ -62,6 +62,8 @@ fn kind(req: &CapturedRequest) -> &'static str {
         "ca_message"
     } else if messaging::webhook::sendzen_account_of_path(&req.path_and_query).is_some() {
         "sz_message"
+    } else if crate::providers::gupshup::callback::link_of_path(&req.path_and_query).is_some() {
+        "gs_callback"
     } else if crate::providers::crisp::callback::account_of_path(&req.path_and_query).is_some() {
         "crisp_callback"
     } else if crate::providers::d360::partner_events::is_partner_path(&req.path_and_query) {
@@ -107,6 +109,18 @@ pub fn dispatch(tx: &Transaction<'_>, seq: u64, req: &CapturedRequest, changes: 
                     changes,
                 )?,
                 None => Outcome::Rejected("SendZen webhook without an account in its path".into()),
+            },
+            "gs_callback" => match crate::providers::gupshup::callback::link_of_path(&req.path_and_query) {
+                Some((id, secret)) => crate::providers::gupshup::callback::apply(
+                    tx,
+                    id,
+                    secret,
+                    req.header_str(crate::providers::gupshup::HOOK_SECRET_HEADER),
+                    seq,
+                    &req.body,
+                    changes,
+                )?,
+                None => Outcome::Rejected("Gupshup callback without a link in its path".into()),
             },
             "crisp_callback" => match crate::providers::crisp::callback::account_of_path(&req.path_and_query) {
                 Some((account_id, secret)) => {

@@ -1,8 +1,8 @@
 //! Plain-language explanations of provider failure codes, for the history's detail panel.
 //!
 //! The provider's own code and reason are always kept and shown too; this only adds what a shop
-//! admin should understand and do. Codes: seed 000 (1008), Gupshup's error table which
-//! ChatArchitect's events mirror (PROVIDERS.md §1), and Meta's template errors.
+//! admin should understand and do. Codes: seed 000 (1008), Gupshup's error table (1001–1012,
+//! 4001–4005; PROVIDERS.md §3) which ChatArchitect's events mirror (§1), and Meta's template errors.
 
 use super::Failure;
 
@@ -18,7 +18,20 @@ fn explain(code: Option<i64>, reason: &str) -> String {
              time. Ask them to message you first (or to opt in), then send again."
         }
         Some(1002) => "This number does not use WhatsApp. Check the number with the customer.",
-        Some(1003 | 1007) => "The customer cannot receive this message right now. Try again later.",
+        Some(1003) => {
+            "The Gupshup wallet balance is too low to send. Top up the wallet in Gupshup's partner portal, \
+             then send again."
+        }
+        Some(1007) => "The customer cannot receive this message right now. Try again later.",
+        Some(1001) => "The message was too long or malformed for WhatsApp. Shorten it and send again.",
+        Some(1005 | 1006) => {
+            "The message was refused by Gupshup's checks (a blocked number or content). Check the number \
+             and the message."
+        }
+        Some(4001..=4005) => {
+            "Gupshup's sending limit for this app was reached. Wait a moment, then send again; large \
+             campaigns are paced by Wadesk."
+        }
         Some(132001) => {
             "The provider does not know this template. It may have been deleted or not approved yet: \
              refresh the templates and pick it again."

@@ -96,12 +96,7 @@ impl Messaging {
             ProviderKind::Sendzen => return self.sendzen_api(&account, &base_url, &number),
             ProviderKind::D360 => return self.d360_api(&account, &base_url),
             ProviderKind::Crisp => return self.crisp_api(&account, &base_url, &number),
-            other => {
-                return Err(Error::InvalidInput(format!(
-                    "messaging through {} is not available in this version yet",
-                    other.label()
-                )))
-            }
+            ProviderKind::Gupshup => return self.gupshup_api(&account, &base_url, &number),
         };
         Ok(Box::new(MessagingClient::new(&base_url, app_id, app_secret, number)?))
     }
@@ -143,6 +138,25 @@ impl Messaging {
         Ok(Box::new(crate::providers::d360::messaging::D360Messaging::new(&base_url, key)?))
     }
 
+    /// A linked Gupshup app's client (the embedded sandbox's partner API when it runs there).
+    fn gupshup_api(&self, account: &AccountView, base_url: &str, number: &str) -> Result<Box<dyn MessagingApi>> {
+        let base_url = if account.base_url == EMBEDDED_SANDBOX_URL {
+            format!("{}{}", base_url.trim_end_matches('/'), crate::providers::gupshup::SANDBOX_PATH)
+        } else {
+            base_url.to_owned()
+        };
+        let cred = |name: &str| self.store.account_credential(&account.id, name);
+        let app_name = cred("app_name").map(|s| s.expose().to_owned()).unwrap_or_default();
+        Ok(Box::new(crate::providers::gupshup::messaging::GupshupMessaging::new(
+            crate::providers::gupshup::partner_api::PartnerApi::new(&base_url)?,
+            cred("app_id")?.expose(),
+            &app_name,
+            cred("app_token")?,
+            cred("hook_secret")?,
+            number,
+        )))
+    }
+
     /// A Crisp account's client: its website and token pair (the embedded sandbox's plugin API when
     /// it runs there).
     fn crisp_api(&self, account: &AccountView, base_url: &str, number: &str) -> Result<Box<dyn MessagingApi>> {
@@ -172,6 +186,7 @@ impl Messaging {
         let path = match self.store.account(account_id)?.provider {
             ProviderKind::Sendzen => super::webhook::SZ_HOOK_PATH,
             ProviderKind::D360 => super::webhook::D360_HOOK_PATH,
+            ProviderKind::Gupshup => crate::providers::gupshup::HOOK_PATH,
             _ => super::webhook::CA_MESSAGES_PATH,
         };
         Ok(Secret::new(format!("{}{path}{account_id}", channel.hook_url.expose())))

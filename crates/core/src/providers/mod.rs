@@ -7,6 +7,7 @@ pub mod chatarchitect;
 pub mod crisp;
 pub mod d360;
 pub(crate) mod fields;
+pub mod gupshup;
 pub(crate) mod http;
 pub mod messaging;
 pub mod meta;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_sendzen.sql")),
     (13, include_str!("migrations/0013_d360.sql")),
     (14, include_str!("migrations/0014_crisp.sql")),
+    (15, include_str!("migrations/0015_gupshup.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

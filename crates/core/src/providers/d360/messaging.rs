@@ -124,7 +124,7 @@ impl D360Messaging {
 }
 
 /// A Meta Cloud API body (PROVIDERS.md §6).
-fn send_body(to: &str, message: &Outbound<'_>) -> Result<Value> {
+pub(crate) fn send_body(to: &str, message: &Outbound<'_>) -> Result<Value> {
     let to: String = to.chars().filter(char::is_ascii_digit).collect();
     Ok(match message {
         Outbound::Text { text } => json!({

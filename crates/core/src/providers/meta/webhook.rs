@@ -116,7 +116,9 @@ fn status(v: &Value, at: &str) -> Result<StatusReport, String> {
         let text = details.or_else(|| e.get("message").and_then(Value::as_str)).or(e.get("title")?.as_str());
         text.map(|t| one_line(t, 500))
     });
-    Ok(StatusReport { id: wamid, gs_id: None, status, destination, at_ms, code, reason })
+    // Gupshup's v3 events carry its own id beside Meta's (PROVIDERS.md §3).
+    let gs_id = s.get("gs_id").and_then(Value::as_str).map(str::trim).filter(|g| !g.is_empty() && g.len() <= 100);
+    Ok(StatusReport { id: wamid, gs_id: gs_id.map(str::to_owned), status, destination, at_ms, code, reason })
 }
 
 fn inbound(v: &Value, at: &str, names: &[(String, String)]) -> Result<InboundReport, String> {

@@ -9,6 +9,7 @@ mod commands;
 mod contacts;
 mod crisp;
 mod d360;
+mod gupshup;
 mod inbox;
 mod messaging;
 mod registration;
@@ -37,6 +38,7 @@ fn main() {
         .manage(registration::RegistrationState::default())
         .manage(sendzen::SendzenState::default())
         .manage(d360::D360State::default())
+        .manage(gupshup::GupshupState::default())
         .manage(messaging::MessagingState::default())
         .manage(bulk::BulkState::default())
         .manage(contacts::ContactsState::default())
@@ -88,6 +90,12 @@ fn main() {
             d360::d360_use_partner,
             d360::d360_use_sandbox,
             crisp::crisp_callback_url,
+            gupshup::gupshup_link,
+            gupshup::gupshup_follow,
+            gupshup::gupshup_links,
+            gupshup::gupshup_settings,
+            gupshup::gupshup_use_partner,
+            gupshup::gupshup_use_sandbox,
             sendzen::sendzen_iframe,
             sendzen::sendzen_report,
             sendzen::sendzen_follow,

@@ -25,6 +25,8 @@ use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
 use wadesk_core::providers::d360::settings::{D360PartnerInput, D360SettingsView};
 use wadesk_core::providers::d360::{D360OnboardingView, StartD360};
+use wadesk_core::providers::gupshup::settings::GupshupSettingsView;
+use wadesk_core::providers::gupshup::{GupshupLinkView, StartLink};
 use wadesk_core::providers::sendzen::settings::SendzenSettingsView;
 use wadesk_core::providers::sendzen::{OnboardingView, StartOnboarding};
 use wadesk_core::relay_client::{EmbeddedSwitch, RelayStatus, SelfTestResult};
@@ -49,6 +51,9 @@ fn generate(dir: &Path) {
     StartD360::export_all_to(dir).unwrap();
     D360SettingsView::export_all_to(dir).unwrap();
     D360PartnerInput::export_all_to(dir).unwrap();
+    GupshupLinkView::export_all_to(dir).unwrap();
+    StartLink::export_all_to(dir).unwrap();
+    GupshupSettingsView::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
     EmbeddedSwitch::export_all_to(dir).unwrap();

@@ -348,12 +348,14 @@ pub enum RegisterProvider {
     Sendzen,
     /// 360dialog's Embedded Signup (seed 003).
     D360,
+    /// Gupshup Tech Partner app linking (seed 002).
+    Gupshup,
 }
 
 /// `--provider`, shared by every `register` command.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct ProviderArg {
-    /// Whose onboarding: chatarchitect (default), sendzen or d360.
+    /// Whose onboarding: chatarchitect (default), sendzen, d360 or gupshup.
     #[arg(long, value_enum, default_value_t = RegisterProvider::Chatarchitect)]
     pub provider: RegisterProvider,
 }
@@ -379,6 +381,8 @@ pub enum RegisterCommand {
         wait: Option<u64>,
         #[command(flatten)]
         client: D360ClientArgs,
+        #[command(flatten)]
+        gupshup: GupshupLinkArgs,
     },
     /// 360dialog: submit the WABA Meta's Embedded Signup created (from the app's signup page or
     /// the partner's own) for an onboarding, then follow it like `result`.
@@ -447,6 +451,20 @@ pub enum RegisterCommand {
         #[command(flatten)]
         provider: ProviderArg,
     },
+}
+
+/// Gupshup's link fields for `register start --provider gupshup` (seed 002 step 1).
+#[derive(Debug, Clone, Default, Args)]
+pub struct GupshupLinkArgs {
+    /// Gupshup: the new app's name (6–150 letters and digits, unique across Gupshup).
+    #[arg(long)]
+    pub app_name: Option<String>,
+    /// Gupshup: the live WABA id the customer's Embedded Signup created.
+    #[arg(long)]
+    pub waba_id: Option<String>,
+    /// Gupshup: the number to link with it.
+    #[arg(long)]
+    pub phone: Option<String>,
 }
 
 /// 360dialog's client fields for `register start --provider d360` (seed 003 step 1).
@@ -556,6 +574,12 @@ pub enum AccountCommand {
         /// Remove the secret instead.
         #[arg(long)]
         clear: bool,
+    },
+    /// A Crisp account's callback URL, to paste into the WhatsApp plugin's API Settings (Crisp has
+    /// no API for it). It carries the account's own secret: keep it private.
+    CallbackUrl {
+        /// Account id or display name.
+        account: String,
     },
     /// Remove an account and its credentials, by id or name.
     Remove {

@@ -179,6 +179,14 @@ fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
                 writeln!(w, "Webhook secret {} for {}.", if clear { "removed" } else { "set" }, account.id)
             })
         }
+        AccountCommand::CallbackUrl { account } => {
+            let id = store.find_account(&account)?.id;
+            let url = store.crisp_callback_url(&id)?;
+            out.print(&serde_json::json!({ "account_id": id, "callback_url": url.expose() }), |w| {
+                writeln!(w, "Paste into Crisp → Plugins → WhatsApp → API Settings → Callback URL:")?;
+                writeln!(w, "  {}", url.expose())
+            })
+        }
         AccountCommand::Remove { account, yes } => {
             let found = store.find_account(&account)?;
             if !yes && !prompt::confirm(&format!("Remove account {:?} and its credentials?", found.display_name))? {

@@ -19,6 +19,7 @@ mod messaging;
 mod prompt;
 mod register;
 mod register_d360;
+mod register_gupshup;
 mod register_sendzen;
 mod relay;
 

@@ -23,6 +23,7 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, json: bool) ->
         RegisterProvider::Chatarchitect => {}
         RegisterProvider::Sendzen => return crate::register_sendzen::run(install, store, cmd, &out),
         RegisterProvider::D360 => return crate::register_d360::run(install, store, cmd, &out),
+        RegisterProvider::Gupshup => return crate::register_gupshup::run(install, store, cmd, &out),
     }
     let store = Arc::new(store);
     let relay_dir = install.dir().join("relay");

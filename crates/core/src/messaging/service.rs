@@ -354,6 +354,11 @@ impl Messaging {
                 "a text starting with {{ would be read as a template; choose the template instead".into(),
             ));
         }
+        if self.store.account(&input.account_id)?.provider == ProviderKind::Crisp {
+            return Err(Error::InvalidInput(
+                "Crisp's WhatsApp plugin sends templates only; free-text replies are written in the Crisp inbox".into(),
+            ));
+        }
         self.store.check_free_text_allowed(&input.account_id, &to)?;
         let api = self.api(&input.account_id).await?;
         let m = NewMessage {

@@ -184,7 +184,7 @@ impl GupshupLinks {
         let hook = Secret::new(format!("{}{HOOK_PATH}{id}", channel.hook_url.expose()));
         let mut headers = serde_json::Map::new();
         headers.insert(HOOK_SECRET_HEADER.into(), secret.expose().into());
-        let tag = format!("wadesk{}", &id.replace('-', "")[..12]);
+        let tag = super::messaging::subscription_tag(hook.expose());
         let api = PartnerApi::new(&url)?;
         match api.subscribe(&app_token, &view.app_id, &tag, hook.expose(), &headers).await {
             Ok(subscription) => {

@@ -65,8 +65,7 @@ impl GupshupMessaging {
     async fn register(&self, hook_url: &str) -> Result<()> {
         let mut headers = serde_json::Map::new();
         headers.insert(HOOK_SECRET_HEADER.into(), self.hook_secret.expose().into());
-        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(hook_url.as_bytes()));
-        let tag = format!("wadesk{}", &digest[..12]);
+        let tag = subscription_tag(hook_url);
         match self.api.subscribe(&self.app_token, &self.app_id, &tag, hook_url, &headers).await {
             Ok(_) => Ok(()),
             Err(Error::Provider(ProviderFailure::Rejected, m)) if m.to_ascii_lowercase().contains("tag") => Ok(()),
@@ -169,6 +168,12 @@ impl GupshupMessaging {
             ))),
         }
     }
+}
+
+/// The subscription tag of a hook URL (tags are unique per app, so one URL is one subscription).
+pub(crate) fn subscription_tag(hook_url: &str) -> String {
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(hook_url.as_bytes()));
+    format!("wadesk{}", &digest[..12])
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {

@@ -29,10 +29,12 @@
 #![deny(missing_docs)]
 
 mod chatarchitect;
+pub mod crisp;
 pub mod d360;
 pub mod sendzen;
 
 pub use chatarchitect::messaging::settings::{MessagingConfig, MAX_EVENT_DELAY, MAX_RATE_PER_SECOND};
+pub use crisp::config::{CrispConfig, MAX_CALLBACK_DELAY};
 pub use d360::config::{D360Config, DuplicateClient, MAX_STAGE_DELAY};
 pub use sendzen::config::{SendzenConfig, WebhookCheck, MAX_IFRAME_TTL};
 
@@ -90,6 +92,8 @@ pub struct SandboxConfig {
     /// The SendZen simulator's settings (iframe lifetime, webhook validation, rates, timing).
     /// Partner API Keys are `partner_tokens`; `webhook_backoff` applies to its webhooks too.
     pub sendzen: SendzenConfig,
+    /// The Crisp WhatsApp plugin simulator's settings (callback delay, rate limit).
+    pub crisp: CrispConfig,
     /// The 360dialog simulator's settings (lifecycle timing, duplicate clients, rates, webhook
     /// signatures). Partner keys are `partner_tokens`; `webhook_backoff` applies to its webhooks.
     pub d360: D360Config,
@@ -105,6 +109,7 @@ impl Default for SandboxConfig {
             loopback_identity: None,
             messaging: MessagingConfig::default(),
             sendzen: SendzenConfig::default(),
+            crisp: CrispConfig::default(),
             d360: D360Config::default(),
         }
     }
@@ -145,6 +150,7 @@ impl SandboxConfig {
         }
         self.messaging.validate()?;
         self.sendzen.validate()?;
+        self.crisp.validate()?;
         self.d360.validate()
     }
 }
@@ -160,6 +166,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("loopback_identity", &self.loopback_identity.is_some())
             .field("messaging", &self.messaging)
             .field("sendzen", &self.sendzen)
+            .field("crisp", &self.crisp)
             .field("d360", &self.d360)
             .finish()
     }
@@ -173,6 +180,7 @@ pub struct Sandbox {
     public_url: String,
     chatarchitect: chatarchitect::ChatArchitect,
     sendzen: sendzen::SendZen,
+    crisp: crisp::Crisp,
     d360: d360::D360,
 }
 
@@ -190,8 +198,9 @@ impl Sandbox {
         let public_url = config.public_url.trim().trim_end_matches('/').to_owned();
         let chatarchitect = chatarchitect::ChatArchitect::new(&config);
         let sendzen = sendzen::SendZen::new(&config);
+        let crisp = crisp::Crisp::new(&config);
         let d360 = d360::D360::new(&config);
-        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen, d360 })
+        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen, d360, crisp })
     }
 
     /// The configuration it runs with.
@@ -210,6 +219,10 @@ impl Sandbox {
 
     pub(crate) fn sendzen(&self) -> &sendzen::SendZen {
         &self.sendzen
+    }
+
+    pub(crate) fn crisp(&self) -> &crisp::Crisp {
+        &self.crisp
     }
 
     pub(crate) fn d360(&self) -> &d360::D360 {
@@ -233,6 +246,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .route(wadesk_loopback_identity::PATH, get(identity))
         .merge(chatarchitect::routes())
         .merge(sendzen::routes())
+        .merge(crisp::routes())
         .merge(d360::routes())
         .with_state(sandbox)
 }

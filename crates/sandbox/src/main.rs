@@ -133,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         messaging,
         sendzen,
         d360,
+        crisp: wadesk_sandbox::CrispConfig::default(),
     };
     if let Err(message) = config.validate() {
         eprintln!("wadesk-sandbox: {message}");

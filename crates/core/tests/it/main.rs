@@ -4,6 +4,7 @@
 
 mod bindings;
 mod contacts;
+mod crisp;
 mod d360;
 mod keychain;
 mod loopback;

@@ -27,7 +27,7 @@ mod control;
 mod error;
 mod events;
 mod identity;
-mod input;
+pub(crate) mod input;
 mod lifecycle;
 mod messaging;
 mod numbers;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod control;
+mod crisp;
 mod d360;
 mod d360_messaging;
 mod d360_support;

@@ -31,11 +31,13 @@
 mod chatarchitect;
 pub mod crisp;
 pub mod d360;
+pub mod gupshup;
 pub mod sendzen;
 
 pub use chatarchitect::messaging::settings::{MessagingConfig, MAX_EVENT_DELAY, MAX_RATE_PER_SECOND};
 pub use crisp::config::{CrispConfig, MAX_CALLBACK_DELAY};
 pub use d360::config::{D360Config, DuplicateClient, MAX_STAGE_DELAY};
+pub use gupshup::config::GupshupConfig;
 pub use sendzen::config::{SendzenConfig, WebhookCheck, MAX_IFRAME_TTL};
 
 /// Fixed names of the simulated messaging API that tests and demos can rely on.
@@ -94,6 +96,8 @@ pub struct SandboxConfig {
     pub sendzen: SendzenConfig,
     /// The Crisp WhatsApp plugin simulator's settings (callback delay, rate limit).
     pub crisp: CrispConfig,
+    /// The Gupshup Tech Partner simulator's settings (token lifetime, pipeline timing).
+    pub gupshup: GupshupConfig,
     /// The 360dialog simulator's settings (lifecycle timing, duplicate clients, rates, webhook
     /// signatures). Partner keys are `partner_tokens`; `webhook_backoff` applies to its webhooks.
     pub d360: D360Config,
@@ -110,6 +114,7 @@ impl Default for SandboxConfig {
             messaging: MessagingConfig::default(),
             sendzen: SendzenConfig::default(),
             crisp: CrispConfig::default(),
+            gupshup: GupshupConfig::default(),
             d360: D360Config::default(),
         }
     }
@@ -151,6 +156,7 @@ impl SandboxConfig {
         self.messaging.validate()?;
         self.sendzen.validate()?;
         self.crisp.validate()?;
+        self.gupshup.validate()?;
         self.d360.validate()
     }
 }
@@ -167,6 +173,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("messaging", &self.messaging)
             .field("sendzen", &self.sendzen)
             .field("crisp", &self.crisp)
+            .field("gupshup", &self.gupshup)
             .field("d360", &self.d360)
             .finish()
     }
@@ -181,6 +188,7 @@ pub struct Sandbox {
     chatarchitect: chatarchitect::ChatArchitect,
     sendzen: sendzen::SendZen,
     crisp: crisp::Crisp,
+    gupshup: gupshup::Gupshup,
     d360: d360::D360,
 }
 
@@ -199,8 +207,9 @@ impl Sandbox {
         let chatarchitect = chatarchitect::ChatArchitect::new(&config);
         let sendzen = sendzen::SendZen::new(&config);
         let crisp = crisp::Crisp::new(&config);
+        let gupshup = gupshup::Gupshup::new(&config);
         let d360 = d360::D360::new(&config);
-        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen, d360, crisp })
+        Arc::new(Sandbox { config, public_url, chatarchitect, sendzen, d360, crisp, gupshup })
     }
 
     /// The configuration it runs with.
@@ -225,6 +234,10 @@ impl Sandbox {
         &self.crisp
     }
 
+    pub(crate) fn gupshup(&self) -> &gupshup::Gupshup {
+        &self.gupshup
+    }
+
     pub(crate) fn d360(&self) -> &d360::D360 {
         &self.d360
     }
@@ -247,6 +260,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         .merge(chatarchitect::routes())
         .merge(sendzen::routes())
         .merge(crisp::routes())
+        .merge(gupshup::routes())
         .merge(d360::routes())
         .with_state(sandbox)
 }

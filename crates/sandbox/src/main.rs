@@ -134,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
         sendzen,
         d360,
         crisp: wadesk_sandbox::CrispConfig::default(),
+        gupshup: wadesk_sandbox::GupshupConfig::default(),
     };
     if let Err(message) = config.validate() {
         eprintln!("wadesk-sandbox: {message}");

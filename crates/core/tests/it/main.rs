@@ -6,6 +6,7 @@ mod bindings;
 mod contacts;
 mod crisp;
 mod d360;
+mod gupshup;
 mod keychain;
 mod loopback;
 mod messaging;

@@ -10,6 +10,7 @@ mod crisp;
 mod d360;
 mod d360_messaging;
 mod d360_support;
+mod gupshup;
 mod inbound;
 mod messaging;
 mod messaging_events;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::partner_api::Pipeline;
-use crate::accounts::{insert_account_as, CredentialInput, NewAccount};
+use crate::accounts::{insert_account_as, set_credential, CredentialInput, NewAccount};
 use crate::error::{Error, Result};
 use crate::providers::fields::one_line;
 use crate::providers::{ProviderKind, EMBEDDED_SANDBOX_URL};
@@ -249,11 +249,12 @@ impl Store {
                 credentials: vec![
                     CredentialInput { name: "app_id".into(), value: app_id },
                     CredentialInput { name: "app_token".into(), value: token },
-                    CredentialInput { name: "hook_secret".into(), value: secret },
-                    CredentialInput { name: "app_name".into(), value: app_name },
                 ],
             };
             insert_account_as(&tx, id, account)?;
+            // Kept beside the documented credentials: the callbacks' secret and the v2 `src.name`.
+            set_credential(&tx, id, "hook_secret", &Secret::new(secret))?;
+            set_credential(&tx, id, "app_name", &Secret::new(app_name))?;
         }
         tx.execute(
             "UPDATE gupshup_links SET account_id = ?1, subscription_id = ?2, last_error = NULL, updated_at = ?3

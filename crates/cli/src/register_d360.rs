@@ -32,11 +32,6 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
                 if integration.is_some() || lang != "en" {
                     return Err(Error::InvalidInput("--lang and --integration are ChatArchitect's".into()));
                 }
-                let need = |v: Option<String>, flag: &str| {
-                    v.ok_or_else(|| {
-                        Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required"))
-                    })
-                };
                 let account_id = match account {
                     Some(a) => Some(store.find_account(&a)?.id),
                     None => None,
@@ -142,10 +137,12 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
     })
 }
 
+/// The value of a flag a provider's command needs, or the field error naming it (exit 2).
+pub(crate) fn need(v: Option<String>, flag: &str) -> Result<String> {
+    v.ok_or_else(|| Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required")))
+}
+
 fn partner_input(url: String, a: D360PartnerArgs, key: Option<Secret>) -> Result<D360PartnerInput> {
-    let need = |v: Option<String>, flag: &str| {
-        v.ok_or_else(|| Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required")))
-    };
     Ok(D360PartnerInput {
         hub_url: url,
         messaging_url: a.messaging_url,

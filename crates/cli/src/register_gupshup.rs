@@ -14,6 +14,7 @@ use wadesk_core::{Error, Install, Result, Secret, Store};
 
 use crate::args::RegisterCommand;
 use crate::commands::Output;
+use crate::register_d360::need;
 
 /// How often a waiting command follows the link (the core backs off on its own between polls).
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
@@ -26,11 +27,6 @@ pub fn run(install: &Install, store: Store, cmd: RegisterCommand, out: &Output) 
         let links = GupshupLinks::new(store.clone(), sandbox.clone());
         match cmd {
             RegisterCommand::Start { wait, gupshup, .. } => {
-                let need = |v: Option<String>, flag: &str| {
-                    v.ok_or_else(|| {
-                        Error::Field(flag.trim_start_matches("--").replace('-', "_"), format!("{flag} is required"))
-                    })
-                };
                 let input = StartLink {
                     app_name: need(gupshup.app_name, "--app-name")?,
                     waba_id: need(gupshup.waba_id, "--waba-id")?,

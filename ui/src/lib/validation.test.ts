@@ -12,6 +12,7 @@ import {
   validatePassphrase,
   validateRelayUrl,
   validateRemoteRelay,
+  validateWebsiteId,
 } from "./validation";
 
 describe("validatePassphrase", () => {
@@ -182,5 +183,38 @@ describe("validateRemoteRelay", () => {
 
   it("passes a https URL with a token", () => {
     expect(hasErrors(validateRemoteRelay("https://relay.example.com", "tok"))).toBe(false);
+  });
+});
+
+describe("validateWebsiteId (Crisp)", () => {
+  it("is an identifier labelled Website ID, shown as typed", () => {
+    expect(credentialTitle("website_id")).toBe("Website ID");
+    expect(isSecretCredential("website_id")).toBe(false);
+    expect(isSecretCredential("key")).toBe(true);
+  });
+
+  it.each(["8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "  ABCdef-123  ", "a".repeat(64)])("accepts %j", (id) => {
+    expect(validateWebsiteId(id)).toBeUndefined();
+  });
+
+  it.each([
+    ["", "Enter the Website ID."],
+    ["a".repeat(65), "The Website ID is at most 64 characters long."],
+    ["8c842203 7ed8", /letters, digits and dashes/],
+    ["https://app.crisp.chat/website/x", /letters, digits and dashes/],
+  ])("rejects %j", (id, message) => {
+    expect(validateWebsiteId(id)).toMatch(message);
+  });
+
+  it("is checked in the add-account form", () => {
+    const errors = validateAccountForm(
+      {
+        displayName: "Crisp",
+        baseUrl: "https://plugin.crisp.chat",
+        credentials: { identifier: "i", key: "k", website_id: "not a uuid!" },
+      },
+      ["identifier", "key", "website_id"],
+    );
+    expect(Object.keys(errors.credentials)).toEqual(["website_id"]);
   });
 });

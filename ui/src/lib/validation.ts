@@ -75,8 +75,12 @@ export function validateAccountForm(
 ): AccountFormErrors {
   const credentials: Record<string, string> = {};
   for (const field of credentialFields) {
-    if ((values.credentials[field] ?? "").trim().length === 0) {
+    const value = (values.credentials[field] ?? "").trim();
+    if (value.length === 0) {
       credentials[field] = `Enter the ${credentialLabel(field)}.`;
+    } else if (field === "website_id") {
+      const error = validateWebsiteId(value);
+      if (error) credentials[field] = error;
     }
   }
   return {
@@ -84,6 +88,20 @@ export function validateAccountForm(
     baseUrl: validateBaseUrl(values.baseUrl),
     credentials,
   };
+}
+
+/**
+ * Crisp's website ID as its dashboard shows it (a UUID): letters, digits and dashes, at most 64.
+ * The shape only; the core checks again and Crisp says whether it exists.
+ */
+export function validateWebsiteId(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) return "Enter the Website ID.";
+  if (trimmed.length > 64) return "The Website ID is at most 64 characters long.";
+  if (!/^[A-Za-z0-9-]+$/.test(trimmed)) {
+    return "The Website ID has only letters, digits and dashes, like 8c842203-7ed8-4e29-a608-7cf78a7d2fcc.";
+  }
+  return undefined;
 }
 
 export function hasErrors(errors: object): boolean {
@@ -100,10 +118,11 @@ const CREDENTIAL_LABELS: Record<string, string> = {
   app_token: "App token",
   identifier: "Identifier",
   key: "Key",
+  website_id: "Website ID",
 };
 
 /** Credentials that identify an account rather than unlock it: shown as typed so the user can check them. */
-const IDENTIFIER_CREDENTIALS: ReadonlySet<string> = new Set(["app_id", "identifier"]);
+const IDENTIFIER_CREDENTIALS: ReadonlySet<string> = new Set(["app_id", "identifier", "website_id"]);
 
 /**
  * The label for a credential name, as it reads inside a sentence: "App ID", "API key"; a name

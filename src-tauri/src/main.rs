@@ -90,6 +90,7 @@ fn main() {
             d360::d360_use_partner,
             d360::d360_use_sandbox,
             crisp::crisp_callback_url,
+            crisp::crisp_sandbox_account,
             gupshup::gupshup_link,
             gupshup::gupshup_follow,
             gupshup::gupshup_links,

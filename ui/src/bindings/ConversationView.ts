@@ -58,4 +58,9 @@ last_status: MessageStatus | null,
 /**
  * The customer service window.
  */
-window: ServiceWindow, };
+window: ServiceWindow, 
+/**
+ * On a Crisp account: the Crisp conversation the newest sent message went to. Replies live
+ * there (the plugin passes none on), so the inbox points to it.
+ */
+crisp_session: string | null, };

@@ -25,6 +25,7 @@ export function conversation(closesIn = 3 * HOUR + 12 * MINUTE + 20_000, overrid
     last_direction: "inbound",
     last_status: null,
     window: { open: closesIn > 0, last_inbound_at: now + closesIn - 24 * HOUR, closes_at: now + closesIn },
+    crisp_session: null,
     ...overrides,
   };
 }

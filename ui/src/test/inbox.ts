@@ -29,6 +29,7 @@ export function conversation(overrides: Partial<ConversationView> = {}): Convers
     last_direction: "inbound",
     last_status: null,
     window: { open: true, last_inbound_at: NOW - 5 * 60_000, closes_at: NOW + 23 * HOUR },
+    crisp_session: null,
     ...overrides,
   };
 }

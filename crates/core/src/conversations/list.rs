@@ -20,7 +20,14 @@ pub(super) const SELECT_VIEW: &str = "
     SELECT c.id, c.account_id, c.customer, c.profile_name, c.last_inbound_at, c.last_at, c.unread,
            ct.id, coalesce(nullif(ct.name, ''), nullif(ct.first_name, '')),
            (SELECT json_group_array(tag) FROM (SELECT tag FROM contact_tags WHERE contact_id = ct.id ORDER BY tag)),
-           i.message_id IS NOT NULL, m.body, m.status, ib.type, ib.payload_json
+           i.message_id IS NOT NULL, m.body, m.status, ib.type, ib.payload_json,
+           CASE WHEN (SELECT provider FROM accounts WHERE id = c.account_id) = 'crisp' THEN
+             (SELECT cc.session_id FROM conversation_items ci
+                JOIN messages cm ON cm.id = ci.message_id
+                JOIN crisp_callbacks cc ON cc.account_id = cm.account_id AND cc.request_id = cm.provider_message_id
+              WHERE ci.conversation_id = c.id AND cc.session_id IS NOT NULL
+              ORDER BY ci.at DESC, ci.id DESC LIMIT 1)
+           END
     FROM conversations c
     LEFT JOIN contacts ct ON ct.phone = c.customer
     LEFT JOIN conversation_items i ON i.id = c.last_item_id
@@ -65,6 +72,7 @@ pub(super) fn view(row: &Row<'_>, now: i64) -> rusqlite::Result<ConversationView
         last_direction,
         last_status,
         window: window::state(row.get(4)?, now),
+        crisp_session: row.get(15)?,
     })
 }
 

@@ -61,6 +61,9 @@ pub struct ConversationView {
     pub last_status: Option<MessageStatus>,
     /// The customer service window.
     pub window: ServiceWindow,
+    /// On a Crisp account: the Crisp conversation the newest sent message went to. Replies live
+    /// there (the plugin passes none on), so the inbox points to it.
+    pub crisp_session: Option<String>,
 }
 
 /// Which conversations the list shows. Empty fields do not filter.

@@ -168,13 +168,18 @@ impl Messaging {
         let website = self.store.account_credential(&account.id, "website_id")?;
         let identifier = self.store.account_credential(&account.id, "identifier")?;
         let key = self.store.account_credential(&account.id, "key")?;
-        Ok(Box::new(crate::providers::crisp::messaging::CrispMessaging::new(
+        let mut client = crate::providers::crisp::messaging::CrispMessaging::new(
             &base_url,
             website.expose(),
             identifier.expose(),
             key,
             number,
-        )?))
+        )?;
+        if account.base_url == EMBEDDED_SANDBOX_URL {
+            let control = format!("{base_url}{}", crate::providers::crisp::SANDBOX_CONTROL_PATH);
+            client = client.with_sandbox_settings(&control, self.store.registration_settings_full()?.sandbox_token);
+        }
+        Ok(Box::new(client))
     }
 
     /// The hook URL providers post this account's statuses and inbound messages to.
@@ -183,13 +188,29 @@ impl Messaging {
             .store
             .relay_channel()?
             .ok_or_else(|| Error::Relay("the relay is not set up yet, so webhooks would have nowhere to go".into()))?;
-        let path = match self.store.account(account_id)?.provider {
+        let provider = self.store.account(account_id)?.provider;
+        if provider == ProviderKind::Crisp {
+            // Crisp signs nothing: its callback URL carries the account's own secret.
+            return self.store.crisp_callback_url(account_id);
+        }
+        let path = match provider {
             ProviderKind::Sendzen => super::webhook::SZ_HOOK_PATH,
             ProviderKind::D360 => super::webhook::D360_HOOK_PATH,
             ProviderKind::Gupshup => crate::providers::gupshup::HOOK_PATH,
             _ => super::webhook::CA_MESSAGES_PATH,
         };
         Ok(Secret::new(format!("{}{path}{account_id}", channel.hook_url.expose())))
+    }
+
+    /// The Crisp account on the embedded sandbox (made on first use), its callback URL set and its
+    /// templates synced: Crisp to try without a Crisp plan.
+    pub async fn crisp_sandbox_account(&self) -> Result<AccountView> {
+        let url = self.sandbox.url().await?;
+        let token = self.store.registration_settings_full()?.sandbox_token;
+        let account = crate::providers::crisp::sandbox::sandbox_account(&self.store, &url, &token).await?;
+        self.register_webhook(&account.id).await?;
+        self.sync_templates(&account.id).await?;
+        self.store.account(&account.id)
     }
 
     /// Registers this install's hook for `account_id` with the provider (`POST /webhook`).

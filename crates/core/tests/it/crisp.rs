@@ -189,3 +189,48 @@ async fn callbacks_without_the_urls_secret_or_for_unknown_requests_change_nothin
     );
     assert_eq!(s.w.store.crisp_session(&s.account, &request_id).unwrap().as_deref(), Some("session_abc"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisp_account_on_the_built_in_simulator_sends_and_points_the_inbox_to_crisp() {
+    let w = world().await;
+    let account = w.messaging.crisp_sandbox_account().await.unwrap();
+    assert!(account.is_sandbox && account.provider == ProviderKind::Crisp, "{account:?}");
+    let again = w.messaging.crisp_sandbox_account().await.unwrap();
+    assert_eq!(again.id, account.id, "one simulated website per install");
+    let health = w.messaging.health(&account.id).await.unwrap();
+    assert!(health.webhook_current, "the simulator's API Settings took the callback URL: {health:?}");
+
+    let list = w.store.templates(&account.id).unwrap();
+    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).expect("synced templates");
+    let sent = w
+        .messaging
+        .send_template(SendTemplate {
+            account_id: account.id.clone(),
+            to: format!("+{CUSTOMER}"),
+            template_id: usable.id.clone(),
+            values: vec![
+                VariableValue { number: 1, value: "Maria".into() },
+                VariableValue { number: 2, value: "A-1".into() },
+            ],
+        })
+        .await
+        .unwrap();
+    w.until(&sent.id, MessageStatus::Sent).await;
+    let session = w.store.crisp_session(&account.id, sent.provider_message_id.as_deref().unwrap()).unwrap();
+    let query = wadesk_core::conversations::ConversationQuery {
+        account_id: Some(account.id.clone()),
+        ..Default::default()
+    };
+    let conversation = w.store.conversations(&query).unwrap().rows.remove(0);
+    assert_eq!(conversation.customer, CUSTOMER);
+    assert!(session.is_some());
+    assert_eq!(conversation.crisp_session, session, "the inbox points to the Crisp conversation");
+
+    // A ChatArchitect conversation has no Crisp conversation to point to.
+    w.customer_writes(&w.sandbox_account, CUSTOMER).await;
+    let query = wadesk_core::conversations::ConversationQuery {
+        account_id: Some(w.sandbox_account.clone()),
+        ..Default::default()
+    };
+    assert_eq!(w.store.conversations(&query).unwrap().rows[0].crisp_session, None);
+}

@@ -34,6 +34,9 @@ pub struct CrispMessaging {
     key: Secret,
     /// The business number sends go `from`, digits only.
     from_number: String,
+    /// On the embedded sandbox only: its control surface and partner token, which stand in for
+    /// the plugin's API Settings, so the callback URL is set there rather than pasted.
+    sandbox_settings: Option<(String, Secret)>,
     http: reqwest::Client,
 }
 
@@ -78,8 +81,34 @@ impl CrispMessaging {
             identifier: identifier.to_owned(),
             key,
             from_number: from_number.chars().filter(char::is_ascii_digit).collect(),
+            sandbox_settings: None,
             http,
         })
+    }
+
+    /// On the embedded sandbox: the callback URL goes to its stand-in for the API Settings
+    /// (`control_url`, authenticated with `partner_token`) instead of being pasted by hand.
+    pub fn with_sandbox_settings(mut self, control_url: &str, partner_token: Secret) -> Self {
+        self.sandbox_settings = Some((control_url.trim_end_matches('/').to_owned(), partner_token));
+        self
+    }
+
+    /// Sets the callback URL on the sandbox's stand-in for the plugin's API Settings.
+    async fn set_sandbox_callback(&self, control_url: &str, partner_token: &Secret, hook_url: &str) -> Result<()> {
+        let res = self
+            .http
+            .post(format!("{control_url}/website/callback_url"))
+            .header("X-API-Key", partner_token.expose())
+            .json(&json!({ "url": hook_url }))
+            .send()
+            .await
+            .map_err(|e| unreachable("set the callback URL", control_url, &e))?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = res.bytes().await.unwrap_or_default();
+        Err(answer_error("set the callback URL", status, &bytes, None))
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -204,8 +233,11 @@ fn answer_error(action: &str, status: reqwest::StatusCode, body: &[u8], retry_af
 }
 
 impl MessagingApi for CrispMessaging {
-    fn register_webhook<'a>(&'a self, _hook_url: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async {
+    fn register_webhook<'a>(&'a self, hook_url: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if let Some((control_url, token)) = &self.sandbox_settings {
+                return self.set_sandbox_callback(control_url, token, hook_url).await;
+            }
             Err(Error::InvalidInput(
                 "Crisp has no API for the callback URL: copy it from the account into the plugin's API Settings".into(),
             ))

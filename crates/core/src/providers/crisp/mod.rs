@@ -7,8 +7,12 @@
 
 pub mod callback;
 pub mod messaging;
+pub(crate) mod sandbox;
 
 /// Where the embedded sandbox serves the plugin API, under its origin (crates/sandbox).
 pub const SANDBOX_PATH: &str = "/crisp";
+/// The embedded sandbox's stand-in for the plugin's "API Tokens" and "API Settings", under
+/// [`SANDBOX_PATH`].
+pub const SANDBOX_CONTROL_PATH: &str = "/_sandbox";
 /// The plugin API's root (the website path goes under it).
 pub const DEFAULT_BASE_URL: &str = "https://plugins.crisp.chat/urn:crisp.im:whatsapp:0";

@@ -581,6 +581,9 @@ pub enum AccountCommand {
         /// Account id or display name.
         account: String,
     },
+    /// Add the Crisp account on the built-in simulator (or show it, when it exists): its token pair
+    /// and website come from the simulator, its callback URL is set there, its templates synced.
+    CrispSimulator,
     /// Remove an account and its credentials, by id or name.
     Remove {
         /// Account id or display name.

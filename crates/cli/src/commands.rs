@@ -187,6 +187,7 @@ fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
                 writeln!(w, "  {}", url.expose())
             })
         }
+        AccountCommand::CrispSimulator => crate::messaging::crisp_simulator(install, store, out),
         AccountCommand::Remove { account, yes } => {
             let found = store.find_account(&account)?;
             if !yes && !prompt::confirm(&format!("Remove account {:?} and its credentials?", found.display_name))? {

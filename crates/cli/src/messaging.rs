@@ -324,6 +324,18 @@ pub fn account_check(install: &Install, store: Store, account: &str, out: &Outpu
     })
 }
 
+/// `account crisp-simulator`: the Crisp account on the built-in simulator, made on first use.
+pub fn crisp_simulator(install: &Install, store: Store, out: &Output) -> Result<()> {
+    block_on(async move {
+        let s = Session::open(install, store).await?;
+        let view = s.messaging.crisp_sandbox_account().await?;
+        out.print(&view, |w| {
+            writeln!(w, "Crisp account on the simulator: {} ({}).", view.display_name, view.id)?;
+            writeln!(w, "Its callback URL is set there; send a template with `wadesk send template --account {}`.", view.id)
+        })
+    })
+}
+
 pub fn webhook(install: &Install, store: Store, cmd: WebhookCommand, out: Output) -> Result<()> {
     block_on(async move {
         let s = Session::open(install, store).await?;

@@ -200,5 +200,6 @@ mod contacts;
 mod hardening;
 mod inbox;
 mod messaging;
+mod providers;
 mod register;
 mod relay_switch;

@@ -36,6 +36,7 @@ fn main() {
         "d360_use_partner",
         "d360_use_sandbox",
         "crisp_callback_url",
+        "crisp_sandbox_account",
         "gupshup_link",
         "gupshup_follow",
         "gupshup_links",

@@ -210,7 +210,7 @@ impl Messaging {
         let account = crate::providers::crisp::sandbox::sandbox_account(&self.store, &url, &token).await?;
         self.register_webhook(&account.id).await?;
         self.sync_templates(&account.id).await?;
-        self.store.account(&account.id)
+        self.check_credentials(&account.id).await
     }
 
     /// Registers this install's hook for `account_id` with the provider (`POST /webhook`).

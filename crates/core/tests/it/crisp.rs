@@ -195,6 +195,7 @@ async fn a_crisp_account_on_the_built_in_simulator_sends_and_points_the_inbox_to
     let w = world().await;
     let account = w.messaging.crisp_sandbox_account().await.unwrap();
     assert!(account.is_sandbox && account.provider == ProviderKind::Crisp, "{account:?}");
+    assert_eq!(account.state, wadesk_core::accounts::AccountState::Connected, "checked: {:?}", account.state_detail);
     let again = w.messaging.crisp_sandbox_account().await.unwrap();
     assert_eq!(again.id, account.id, "one simulated website per install");
     let health = w.messaging.health(&account.id).await.unwrap();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bulk;
+mod crisp;
 mod d360;
 mod inbox;
 mod messaging;

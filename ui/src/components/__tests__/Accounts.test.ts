@@ -383,7 +383,7 @@ describe("Connect a number through 360dialog", () => {
 
     await user.click(document.getElementById("connect-number")!);
     const choice = screen.getByTestId("connect-provider");
-    expect([...choice.querySelectorAll("label")].map((l) => l.textContent?.trim())).toEqual(["ChatArchitect", "SendZen", "360dialog"]);
+    expect([...choice.querySelectorAll("label")].map((l) => l.textContent?.trim())).toEqual(["ChatArchitect", "SendZen", "360dialog", "Gupshup"]);
     await user.click(within(choice).getByLabelText("360dialog"));
     expect(await screen.findByTestId("d360-connect")).toBeInTheDocument();
     expect(screen.queryByTestId("registration-panel")).not.toBeInTheDocument();

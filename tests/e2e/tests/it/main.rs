@@ -5,6 +5,7 @@
 mod bulk;
 mod crisp;
 mod d360;
+mod gupshup;
 mod inbox;
 mod messaging;
 mod registration;

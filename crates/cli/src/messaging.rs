@@ -331,7 +331,11 @@ pub fn crisp_simulator(install: &Install, store: Store, out: &Output) -> Result<
         let view = s.messaging.crisp_sandbox_account().await?;
         out.print(&view, |w| {
             writeln!(w, "Crisp account on the simulator: {} ({}).", view.display_name, view.id)?;
-            writeln!(w, "Its callback URL is set there; send a template with `wadesk send template --account {}`.", view.id)
+            writeln!(
+                w,
+                "Its callback URL is set there; send a template with `wadesk send template --account {}`.",
+                view.id
+            )
         })
     })
 }

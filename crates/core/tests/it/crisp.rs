@@ -218,10 +218,8 @@ async fn a_crisp_account_on_the_built_in_simulator_sends_and_points_the_inbox_to
         .unwrap();
     w.until(&sent.id, MessageStatus::Sent).await;
     let session = w.store.crisp_session(&account.id, sent.provider_message_id.as_deref().unwrap()).unwrap();
-    let query = wadesk_core::conversations::ConversationQuery {
-        account_id: Some(account.id.clone()),
-        ..Default::default()
-    };
+    let query =
+        wadesk_core::conversations::ConversationQuery { account_id: Some(account.id.clone()), ..Default::default() };
     let conversation = w.store.conversations(&query).unwrap().rows.remove(0);
     assert_eq!(conversation.customer, CUSTOMER);
     assert!(session.is_some());
@@ -234,4 +232,54 @@ async fn a_crisp_account_on_the_built_in_simulator_sends_and_points_the_inbox_to
         ..Default::default()
     };
     assert_eq!(w.store.conversations(&query).unwrap().rows[0].crisp_session, None);
+}
+
+/// The messaging suite's cases for a Crisp website: a wrong key is refused by the credential
+/// check; a send Crisp answers with a server error is marked by what it can mean, never resent on
+/// its own; a retry of a failed send is a new request with its own callback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisp_account_keeps_the_messaging_suites_promises() {
+    let s = cr().await;
+    s.w.messaging.sync_templates(&s.account).await.unwrap();
+    let list = s.w.store.templates(&s.account).unwrap();
+    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap().id.clone();
+
+    // A wrong key: the check says refused, with no secret in its words.
+    let site = control(&s.w.http, &s.url, reqwest::Method::GET, "/website", Value::Null).await;
+    let wrong =
+        s.w.store
+            .add_account(NewAccount {
+                provider: ProviderKind::Crisp,
+                display_name: "Crisp wrong key".into(),
+                base_url: format!("{}/crisp", s.url),
+                credentials: vec![
+                    CredentialInput { name: "identifier".into(), value: site["identifier"].as_str().unwrap().into() },
+                    CredentialInput { name: "key".into(), value: "not-the-key-0000".into() },
+                    CredentialInput { name: "website_id".into(), value: site["website_id"].as_str().unwrap().into() },
+                ],
+            })
+            .unwrap();
+    s.w.store.set_business_number(&wrong.id, site["from_number"].as_str().unwrap()).unwrap();
+    let checked = s.w.messaging.check_credentials(&wrong.id).await.unwrap();
+    assert_eq!(checked.state, wadesk_core::accounts::AccountState::Refused, "{:?}", checked.state_detail);
+    assert!(!checked.state_detail.unwrap_or_default().contains("not-the-key"));
+
+    // Crisp answers a send with a 500: recorded with what it means, and nothing goes out again.
+    control(&s.w.http, &s.url, reqwest::Method::POST, "/fail_next", json!({ "endpoint": "send", "count": 1 })).await;
+    let errored = s.send(&usable, &["Maria", "A-1"]).await;
+    assert!(
+        matches!(errored.status, MessageStatus::NotSubmitted | MessageStatus::Uncertain),
+        "a 500 is not a send: {errored:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let requests = control(&s.w.http, &s.url, reqwest::Method::GET, "/website/requests", Value::Null).await;
+    assert_eq!(requests["requests"].as_array().map_or(0, Vec::len), 0, "the refused send was not repeated: {requests}");
+
+    // A failed send retried: a new request id, and its own callback finishes it.
+    control(&s.w.http, &s.url, reqwest::Method::POST, "/website/next_outcome", json!({ "success": false })).await;
+    let failed = s.send(&usable, &["Ana", "A-2"]).await;
+    s.until(&failed.id, MessageStatus::Failed).await;
+    let again = s.w.messaging.retry(&failed.id, false).await.unwrap();
+    assert_ne!(again.provider_message_id, failed.provider_message_id);
+    s.until(&again.id, MessageStatus::Sent).await;
 }

@@ -156,3 +156,79 @@ async fn name_rules_taken_names_expired_tokens_and_unsigned_callbacks_are_each_h
     assert!(!err.to_string().contains(&old));
     assert_eq!(s.w.store.gupshup_links().unwrap().len(), before);
 }
+
+/// The messaging suite's cases for a linked Gupshup number: a failure with Gupshup's code in plain
+/// words and a retry that really sends again; a late status kept without moving the message back,
+/// and its repeat dropped as a duplicate; free text outside the window refused with nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gupshup_number_keeps_the_messaging_suites_promises() {
+    let s = gs().await;
+    let id = s.connected("SuiteShop2026").await;
+    s.w.messaging.register_webhook(&id).await.unwrap();
+    s.w.messaging.sync_templates(&id).await.unwrap();
+    let list = s.w.store.templates(&id).unwrap();
+    let t = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap();
+    let send = |to: &str| SendTemplate {
+        account_id: id.clone(),
+        to: format!("+{to}"),
+        template_id: t.id.clone(),
+        values: vec![
+            VariableValue { number: 1, value: "Ana".into() },
+            VariableValue { number: 2, value: "9:30".into() },
+        ],
+    };
+
+    // Not on WhatsApp: failed with Gupshup's 1002, explained; a retry is a new send.
+    let not_there = wadesk_sandbox::messaging::DEMO_NOT_ON_WHATSAPP;
+    let failed = s.w.messaging.send_template(send(not_there)).await.unwrap();
+    s.w.until(&failed.id, MessageStatus::Failed).await;
+    let failure = s.w.store.message(&failed.id).unwrap().failure.unwrap();
+    assert_eq!(failure.code, Some(1002), "{failure:?}");
+    assert!(!failure.explanation.is_empty() && failure.explanation != failure.reason, "{failure:?}");
+    let again = s.w.messaging.retry(&failed.id, false).await.unwrap();
+    assert_ne!(again.id, failed.id);
+    assert_ne!(again.provider_message_id, failed.provider_message_id, "Gupshup took it again");
+    s.w.until(&again.id, MessageStatus::Failed).await;
+
+    // Read, then a repeated and a late "delivered" for it: kept, and the status stays read.
+    let sent = s.w.messaging.send_template(send(CUSTOMER)).await.unwrap();
+    s.w.until(&sent.id, MessageStatus::Read).await;
+    let gs_id = s.w.store.message(&sent.id).unwrap().provider_message_id.unwrap();
+    let secret = s.w.store.account_credential(&id, "hook_secret").unwrap();
+    let hook = s.w.store.relay_channel().unwrap().unwrap().hook_url;
+    let late = json!({ "object": "whatsapp_business_account", "entry": [{ "id": "102290129340398", "changes": [{
+        "field": "messages", "value": { "messaging_product": "whatsapp",
+        "metadata": { "display_phone_number": "15557654321", "phone_number_id": "1" },
+        "statuses": [{ "id": "wamid.late", "gs_id": gs_id, "status": "delivered",
+                       "timestamp": "1700000000", "recipient_id": CUSTOMER }] } }] }] });
+    let events_before = s.w.store.message_detail(&sent.id).unwrap().events.len();
+    for _ in 0..2 {
+        let res =
+            s.w.http
+                .post(format!("{}/gupshup/{id}", hook.expose()))
+                .header("X-Wadesk-Hook-Secret", secret.expose())
+                .json(&late)
+                .send()
+                .await
+                .unwrap();
+        assert!(res.status().is_success());
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.w.store.message_detail(&sent.id).unwrap().events.len() < events_before + 1 {
+        assert!(Instant::now() < deadline, "the late status was not kept");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let detail = s.w.store.message_detail(&sent.id).unwrap();
+    assert_eq!(detail.message.status, MessageStatus::Read, "a late status does not move it back");
+    assert_eq!(detail.events.len(), events_before + 1, "the repeat is a duplicate: {:?}", detail.events);
+    let late = detail.events.last().unwrap();
+    assert!(late.status == "delivered" && !late.advanced, "{late:?}");
+
+    // Free text to a customer who has not written: refused in core, nothing written.
+    let before = s.w.store.history_page(&Default::default(), 0, 100).unwrap().total;
+    let text =
+        wadesk_core::messaging::SendText { account_id: id.clone(), to: "+15551239999".into(), text: "Hi".into() };
+    assert!(matches!(s.w.messaging.send_text(text).await, Err(Error::WindowClosed(_))));
+    assert_eq!(s.w.store.history_page(&Default::default(), 0, 100).unwrap().total, before);
+}

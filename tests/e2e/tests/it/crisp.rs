@@ -99,7 +99,10 @@ async fn a_crisp_template_sent_in_the_window_is_reported_sent_with_its_crisp_con
     let page = c.source().await.unwrap();
     let secret = url.rsplit('/').next().unwrap();
     if let Some(at) = page.find(secret) {
-        panic!("the callback secret is still on the page: …{}…", &page[at.saturating_sub(300)..(at + 100).min(page.len())]);
+        panic!(
+            "the callback secret is still on the page: …{}…",
+            &page[at.saturating_sub(300)..(at + 100).min(page.len())]
+        );
     }
     app.close().await;
 }

@@ -19,9 +19,11 @@ async fn a_number_linked_through_gupshup_in_the_window_becomes_a_subscribed_acco
     wait(c, "[data-testid=gupshup-connect][data-stage=form]").await;
 
     // "Special characters are not allowed": said at the field, nothing linked.
-    for (field, value) in
-        [("#gupshup-app-name", "Loja Azul!"), ("#gupshup-waba-id", "102290129340398"), ("#gupshup-phone", "+1 555 765 4321")]
-    {
+    for (field, value) in [
+        ("#gupshup-app-name", "Loja Azul!"),
+        ("#gupshup-waba-id", "102290129340398"),
+        ("#gupshup-phone", "+1 555 765 4321"),
+    ] {
         wait(c, field).await.send_keys(value).await.unwrap();
     }
     shoot_if_asked(c, "gupshup-link").await;

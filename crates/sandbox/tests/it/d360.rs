@@ -303,9 +303,18 @@ async fn the_lifecycle_sends_signed_partner_events_in_order() {
         assert_eq!(ch["waba_account"]["external_id"], waba_id);
         assert_eq!(e["channel_id"], ch["id"]);
     }
-    let view =
-        ctl(&h, Method::GET, &format!("/channels/{}", events[5]["channel_id"].as_str().unwrap()), None).await.json();
-    let log = view["deliveries"].as_array().unwrap();
+    // The log is written once the receiver's answer is back, which can be just after the receiver
+    // has handed the last event over.
+    let path = format!("/channels/{}", events[5]["channel_id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let log = loop {
+        let view = ctl(&h, Method::GET, &path, None).await.json();
+        let log = view["deliveries"].as_array().unwrap().clone();
+        if log.iter().all(|d| d["delivered"] == true) || std::time::Instant::now() > deadline {
+            break log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(log.len(), 5);
     assert!(log.iter().all(|d| d["delivered"] == true && d["attempts"] == 1 && d["signed"] == true), "{log:?}");
 }

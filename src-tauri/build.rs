@@ -37,6 +37,8 @@ fn main() {
         "d360_use_sandbox",
         "crisp_callback_url",
         "crisp_sandbox_account",
+        "crisp_message_type",
+        "crisp_set_message_type",
         "gupshup_link",
         "gupshup_follow",
         "gupshup_links",

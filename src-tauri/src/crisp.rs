@@ -4,6 +4,7 @@
 //! built-in simulator, whose stand-in for the API Settings takes the URL without pasting.
 
 use tauri::State;
+use wadesk_core::providers::crisp::options::CrispMessageType;
 use wadesk_core::{AccountView, ApiError};
 
 use crate::commands::AppState;
@@ -25,4 +26,22 @@ pub async fn crisp_sandbox_account(
     messaging: State<'_, MessagingState>,
 ) -> Result<AccountView, ApiError> {
     Ok(messaging.get(&app, &registration).await?.crisp_sandbox_account().await?)
+}
+
+/// How this Crisp account's templates appear in the Crisp conversation (`note` until set).
+#[tauri::command]
+pub async fn crisp_message_type(account_id: String, app: State<'_, AppState>) -> Result<CrispMessageType, ApiError> {
+    Ok(app.store()?.crisp_message_type(&account_id)?)
+}
+
+/// Sets how this Crisp account's templates appear in the Crisp conversation.
+#[tauri::command]
+pub async fn crisp_set_message_type(
+    account_id: String,
+    message_type: CrispMessageType,
+    app: State<'_, AppState>,
+) -> Result<CrispMessageType, ApiError> {
+    let store = app.store()?;
+    store.set_crisp_message_type(&account_id, message_type)?;
+    Ok(store.crisp_message_type(&account_id)?)
 }

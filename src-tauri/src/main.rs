@@ -91,6 +91,8 @@ fn main() {
             d360::d360_use_sandbox,
             crisp::crisp_callback_url,
             crisp::crisp_sandbox_account,
+            crisp::crisp_message_type,
+            crisp::crisp_set_message_type,
             gupshup::gupshup_link,
             gupshup::gupshup_follow,
             gupshup::gupshup_links,

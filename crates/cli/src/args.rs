@@ -581,6 +581,15 @@ pub enum AccountCommand {
         /// Account id or display name.
         account: String,
     },
+    /// How a Crisp account's templates appear in the Crisp conversation: `note` (a private note,
+    /// Crisp's default) or `text` (a business message with the filled text). Without a value,
+    /// shows the current choice.
+    CrispMessageType {
+        /// Account id or display name.
+        account: String,
+        /// `note` or `text`.
+        message_type: Option<String>,
+    },
     /// Add the Crisp account on the built-in simulator (or show it, when it exists): its token pair
     /// and website come from the simulator, its callback URL is set there, its templates synced.
     CrispSimulator,

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use serde::Serialize;
+use wadesk_core::providers::crisp::options::CrispMessageType;
 use wadesk_core::{
     AccountView, CredentialInput, Error, Install, KeyChoice, KeySource, NewAccount, ProviderKind, Result, Secret,
     Store, StoreState,
@@ -185,6 +186,19 @@ fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
             out.print(&serde_json::json!({ "account_id": id, "callback_url": url.expose() }), |w| {
                 writeln!(w, "Paste into Crisp → Plugins → WhatsApp → API Settings → Callback URL:")?;
                 writeln!(w, "  {}", url.expose())
+            })
+        }
+        AccountCommand::CrispMessageType { account, message_type } => {
+            let id = store.find_account(&account)?.id;
+            if let Some(given) = message_type {
+                store.set_crisp_message_type(&id, CrispMessageType::parse(&given)?)?;
+            }
+            let current = store.crisp_message_type(&id)?;
+            out.print(&serde_json::json!({ "account_id": id, "message_type": current }), |w| match current {
+                CrispMessageType::Note => writeln!(w, "{id}: templates appear in Crisp as a private note."),
+                CrispMessageType::Text => {
+                    writeln!(w, "{id}: templates appear in Crisp as a business message with their text.")
+                }
             })
         }
         AccountCommand::CrispSimulator => crate::messaging::crisp_simulator(install, store, out),

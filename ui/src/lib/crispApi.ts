@@ -1,6 +1,7 @@
 // Commands of Crisp's WhatsApp plugin (seed 004). Every rejection is a normalised ApiError.
 
 import type { AccountView } from "../bindings/AccountView";
+import type { CrispMessageType } from "../bindings/CrispMessageType";
 import { call } from "./call";
 
 /**
@@ -14,4 +15,14 @@ export function crispCallbackUrl(accountId: string): Promise<string> {
 /** The Crisp account on the built-in simulator (made on first use, its callback set, templates synced). */
 export function crispSandboxAccount(): Promise<AccountView> {
   return call("crisp_sandbox_account");
+}
+
+/** How this account's templates appear in the Crisp conversation: a note (Crisp's default) or text. */
+export function crispMessageType(accountId: string): Promise<CrispMessageType> {
+  return call("crisp_message_type", { accountId });
+}
+
+/** Sets how this account's templates appear in Crisp; answers with the stored choice. */
+export function crispSetMessageType(accountId: string, messageType: CrispMessageType): Promise<CrispMessageType> {
+  return call("crisp_set_message_type", { accountId, messageType });
 }

@@ -126,4 +126,13 @@ fn account_crisp_simulator_adds_one_crisp_account_whose_callback_url_carries_its
     assert!(!listed.contains(secret), "the secret is not among the listed credentials");
     let templates = ok(run(&["--json", "templates", "list", "--account", &id]));
     assert!(!templates.as_array().unwrap().is_empty(), "synced on creation: {templates}");
+
+    // How its templates appear in Crisp: a note until set, then text; a third word is refused
+    // (exit 2) and changes nothing.
+    let shown = ok(run(&["--json", "account", "crisp-message-type", &id]));
+    assert_eq!((shown["account_id"].as_str(), shown["message_type"].as_str()), (Some(id.as_str()), Some("note")));
+    assert_eq!(ok(run(&["--json", "account", "crisp-message-type", &id, "text"]))["message_type"], "text");
+    let refused = run(&["--json", "account", "crisp-message-type", &id, "html"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert_eq!(ok(run(&["--json", "account", "crisp-message-type", &id]))["message_type"], "text");
 }

@@ -174,7 +174,8 @@ impl Messaging {
             identifier.expose(),
             key,
             number,
-        )?;
+        )?
+        .with_message_type(self.store.crisp_message_type(&account.id)?);
         if account.base_url == EMBEDDED_SANDBOX_URL {
             let control = format!("{base_url}{}", crate::providers::crisp::SANDBOX_CONTROL_PATH);
             client = client.with_sandbox_settings(&control, self.store.registration_settings_full()?.sandbox_token);
@@ -501,9 +502,11 @@ impl Messaging {
         let id = self.store.insert_pending(m)?;
         let message = match m.kind {
             MessageKind::Text => Outbound::Text { text: m.payload },
-            MessageKind::Template => {
-                Outbound::Template { template_id: m.template_id.unwrap_or_default(), filled_raw: m.payload }
-            }
+            MessageKind::Template => Outbound::Template {
+                template_id: m.template_id.unwrap_or_default(),
+                filled_raw: m.payload,
+                body: m.body,
+            },
         };
         match api.send(m.to, message).await {
             Ok(receipt) => self.store.mark_submitted(&id, &receipt)?,

@@ -261,7 +261,8 @@ impl Call {
         match self.store.claim(&claim, &q) {
             Ok(None) => {}
             Ok(Some(message_id)) => {
-                let outbound = Outbound::Template { template_id: &self.template_id, filled_raw: &q.payload };
+                let outbound =
+                    Outbound::Template { template_id: &self.template_id, filled_raw: &q.payload, body: &q.body };
                 let result = self.api.send(&q.phone, outbound).await;
                 if let Err(e) = settle(&self.store, &self.campaign_id, &q, &message_id, result, &self.hold) {
                     // The recipient stays `sending`; the next run marks it uncertain.

@@ -69,6 +69,8 @@ pub enum Outbound<'a> {
         template_id: &'a str,
         /// The provider's syntax with values filled in (ChatArchitect sends this as the text).
         filled_raw: &'a str,
+        /// What the customer reads, filled in (Crisp's `text` option shows it in its inbox).
+        body: &'a str,
     },
 }
 

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("migrations/0013_d360.sql")),
     (14, include_str!("migrations/0014_crisp.sql")),
     (15, include_str!("migrations/0015_gupshup.sql")),
+    (16, include_str!("migrations/0016_crisp_options.sql")),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {

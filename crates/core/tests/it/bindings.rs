@@ -23,6 +23,7 @@ use wadesk_core::outbox::{
 };
 use wadesk_core::providers::chatarchitect::partner_api::RetryOutcome;
 use wadesk_core::providers::chatarchitect::{RegistrationSettingsView, RegistrationView, StartRegistration};
+use wadesk_core::providers::crisp::options::CrispMessageType;
 use wadesk_core::providers::d360::settings::{D360PartnerInput, D360SettingsView};
 use wadesk_core::providers::d360::{D360OnboardingView, StartD360};
 use wadesk_core::providers::gupshup::settings::GupshupSettingsView;
@@ -54,6 +55,7 @@ fn generate(dir: &Path) {
     GupshupLinkView::export_all_to(dir).unwrap();
     StartLink::export_all_to(dir).unwrap();
     GupshupSettingsView::export_all_to(dir).unwrap();
+    CrispMessageType::export_all_to(dir).unwrap();
     RelayStatus::export_all_to(dir).unwrap();
     SelfTestResult::export_all_to(dir).unwrap();
     EmbeddedSwitch::export_all_to(dir).unwrap();

@@ -283,3 +283,53 @@ async fn a_crisp_account_keeps_the_messaging_suites_promises() {
     assert_ne!(again.provider_message_id, failed.provider_message_id);
     s.until(&again.id, MessageStatus::Sent).await;
 }
+
+/// The account's choice of `crisp_options.type`: a note until set; as text, the body Crisp shows
+/// is the filled text the customer reads. Only a Crisp account has the choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisp_account_sends_as_a_note_or_as_text_with_the_filled_body() {
+    use wadesk_core::providers::crisp::options::CrispMessageType;
+    let s = cr().await;
+    s.w.messaging.sync_templates(&s.account).await.unwrap();
+    let list = s.w.store.templates(&s.account).unwrap();
+    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap().id.clone();
+    assert_eq!(s.w.store.crisp_message_type(&s.account).unwrap(), CrispMessageType::Note);
+
+    let as_note = s.send(&usable, &["Maria", "A-1"]).await;
+    s.w.store.set_crisp_message_type(&s.account, CrispMessageType::Text).unwrap();
+    assert_eq!(s.w.store.crisp_message_type(&s.account).unwrap(), CrispMessageType::Text);
+    let as_text = s.send(&usable, &["Ana", "A-2"]).await;
+    s.until(&as_text.id, MessageStatus::Sent).await;
+    assert!(as_text.text.contains("Ana") && as_text.text.contains("A-2"), "{}", as_text.text);
+
+    let requests = control(&s.w.http, &s.url, reqwest::Method::GET, "/website/requests", Value::Null).await;
+    let body_of = |request_id: &Option<String>| {
+        let list = requests["requests"].as_array().unwrap();
+        let r = list.iter().find(|r| r["request_id"].as_str() == request_id.as_deref()).expect("the request");
+        r["body"].clone()
+    };
+    let note = body_of(&as_note.provider_message_id);
+    assert_eq!(note["crisp_options"]["type"], "note");
+    assert!(note.pointer("/message_template/components/0/text").is_none(), "{note}");
+    let text = body_of(&as_text.provider_message_id);
+    assert_eq!(text["crisp_options"]["type"], "text");
+    assert_eq!(
+        text.pointer("/message_template/components/0/text").and_then(Value::as_str),
+        Some(as_text.text.as_str())
+    );
+
+    // Another provider's account has no such choice, and nothing is written for it.
+    let other =
+        s.w.store
+            .add_account(NewAccount {
+                provider: ProviderKind::Sendzen,
+                display_name: "SendZen shop".into(),
+                base_url: format!("{}/sendzen", s.url),
+                credentials: vec![CredentialInput { name: "api_key".into(), value: "sz-key-0123456789".into() }],
+            })
+            .unwrap();
+    let e = s.w.store.set_crisp_message_type(&other.id, CrispMessageType::Text).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    assert!(s.w.store.crisp_message_type(&other.id).is_err());
+    assert_eq!(s.w.store.crisp_message_type(&s.account).unwrap(), CrispMessageType::Text);
+}

@@ -1,7 +1,8 @@
 //! Crisp in the real window on the built-in Crisp simulator: the account added with one button,
-//! its callback URL shown on request, a template sent from the Send screen (free text not
-//! offered) whose callback turns it "Sent" in the history with Crisp's conversation and the note
-//! that Crisp reports nothing further, and the inbox pointing to the Crisp inbox for replies.
+//! its callback URL shown on request, its templates set to appear in Crisp as text, a template
+//! sent from the Send screen (free text not offered) whose callback turns it "Sent" in the history
+//! with Crisp's conversation and the note that Crisp reports nothing further, and the inbox
+//! pointing to the Crisp inbox for replies.
 
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,26 @@ async fn a_crisp_template_sent_in_the_window_is_reported_sent_with_its_crisp_con
     click(c, "[data-testid=crisp-callback-hide]").await;
     let same = cli(&app.data_dir(), PASS, &["--json", "account", "callback-url", &id], "");
     assert!(String::from_utf8_lossy(&same.stdout).contains(&url), "the CLI gives the same URL");
+
+    // Its templates as a business message with their text rather than a note: saved at once, and
+    // the simulator refuses a text send without the text, so "Sent" below also checks the body.
+    let kind = wait(c, &format!("{row_css} [data-testid=crisp-message-type-select]")).await;
+    assert_eq!(kind.prop("value").await.unwrap().as_deref(), Some("note"));
+    kind.select_by_value("text").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wait(c, &format!("{row_css} [data-testid=crisp-message-type-hint]"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Saved")
+    {
+        assert!(Instant::now() < deadline, "the choice was never saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let chosen = cli(&app.data_dir(), PASS, &["--json", "account", "crisp-message-type", &id], "");
+    let chosen: serde_json::Value = serde_json::from_slice(&chosen.stdout).unwrap();
+    assert_eq!(chosen["message_type"], "text");
 
     // Send: templates only, and why.
     click(c, "[data-testid=nav-send]").await;

@@ -43,6 +43,7 @@ describe("A Crisp account", () => {
       providers_catalog: () => [CRISP],
       accounts_list: () => [SANDBOX_ACCOUNT, CRISP_ACCOUNT],
       crisp_callback_url: () => CALLBACK,
+      crisp_message_type: () => "note",
     });
     const user = userEvent.setup();
     render(Accounts);
@@ -68,6 +69,7 @@ describe("A Crisp account", () => {
     routeCommands({
       providers_catalog: () => [CRISP],
       accounts_list: () => [CRISP_ACCOUNT],
+      crisp_message_type: () => "note",
       crisp_callback_url: () => {
         throw { code: "relay_unavailable", message: "the relay is not set up yet, so callbacks would have nowhere to go" };
       },
@@ -86,6 +88,7 @@ describe("A Crisp account", () => {
     const invoke = routeCommands({
       providers_catalog: () => [CRISP],
       accounts_list: () => listed,
+      crisp_message_type: () => "note",
       crisp_sandbox_account: () => {
         listed = [SANDBOX_ACCOUNT, simulated];
         return simulated;
@@ -104,5 +107,41 @@ describe("A Crisp account", () => {
     await waitFor(() => expect(screen.getAllByTestId("account-row")).toHaveLength(2));
     expect(invokedCommands()).not.toContain("account_add");
     expect(document.querySelector("form#account-form")).not.toBeInTheDocument();
+  });
+
+  it("chooses how its templates appear in Crisp, saved at once, and keeps the stored choice when refused", async () => {
+    let stored: "note" | "text" = "note";
+    let refuse = false;
+    const invoke = routeCommands({
+      providers_catalog: () => [CRISP],
+      accounts_list: () => [SANDBOX_ACCOUNT, CRISP_ACCOUNT],
+      crisp_message_type: () => stored,
+      crisp_set_message_type: (args) => {
+        if (refuse) throw { code: "invalid_input", message: "only Crisp accounts choose how templates appear in Crisp" };
+        stored = args.messageType as "note" | "text";
+        return stored;
+      },
+    });
+    const user = userEvent.setup();
+    render(Accounts);
+    const rows = await screen.findAllByTestId("account-row");
+    const crisp = rows.find((r) => r.getAttribute("data-account-id") === "acc-crisp")!;
+    const sandbox = rows.find((r) => r.getAttribute("data-account-id") === "acc-sandbox")!;
+    expect(within(sandbox).queryByTestId("crisp-message-type")).not.toBeInTheDocument();
+    const select = await within(crisp).findByLabelText<HTMLSelectElement>("Templates appear in Crisp as");
+    expect(select.value).toBe("note");
+    expect(within(crisp).getByTestId("crisp-message-type-hint")).toHaveTextContent("name and language");
+
+    await user.selectOptions(select, "text");
+    await waitFor(() => expect(within(crisp).getByTestId("crisp-message-type-hint")).toHaveTextContent("Saved."));
+    expect(invoke).toHaveBeenCalledWith("crisp_set_message_type", { accountId: "acc-crisp", messageType: "text" });
+    expect(stored).toBe("text");
+    expect(within(crisp).getByTestId("crisp-message-type-hint")).toHaveTextContent("filled text");
+
+    refuse = true;
+    await user.selectOptions(select, "note");
+    await waitFor(() => expect(within(crisp).getByRole("alert")).toHaveTextContent("only Crisp accounts"));
+    expect(select.value).toBe("text");
+    expect(stored).toBe("text");
   });
 });

@@ -6,7 +6,8 @@
 //! What the plugin cannot do is refused with the reason, never pretended: free text (replies
 //! are made in the Crisp inbox), and registering the callback URL (there is no API for it: the
 //! owner pastes it into the plugin's API Settings). Templates go out as Crisp's `note` (the
-//! documented default), so the inbox records that a template was sent.
+//! documented default), so the inbox records that a template was sent, or as `text` with the
+//! filled body when the account asks for it ([`super::options`]).
 
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ use crate::providers::http::{failure_of, root, send_message, unreachable};
 use crate::providers::messaging::{MessagingApi, Outbound, ProviderTemplate, SendError, SendReceipt, TemplateSyntax};
 use crate::providers::meta::templates;
 use crate::secret::Secret;
+
+use super::options::CrispMessageType;
 
 /// Templates asked for per page.
 const PAGE: &str = "100";
@@ -37,6 +40,8 @@ pub struct CrispMessaging {
     /// On the embedded sandbox only: its control surface and partner token, which stand in for
     /// the plugin's API Settings, so the callback URL is set there rather than pasted.
     sandbox_settings: Option<(String, Secret)>,
+    /// `crisp_options.type` of every send.
+    message_type: CrispMessageType,
     http: reqwest::Client,
 }
 
@@ -82,6 +87,7 @@ impl CrispMessaging {
             key,
             from_number: from_number.chars().filter(char::is_ascii_digit).collect(),
             sandbox_settings: None,
+            message_type: CrispMessageType::Note,
             http,
         })
     }
@@ -90,6 +96,12 @@ impl CrispMessaging {
     /// (`control_url`, authenticated with `partner_token`) instead of being pasted by hand.
     pub fn with_sandbox_settings(mut self, control_url: &str, partner_token: Secret) -> Self {
         self.sandbox_settings = Some((control_url.trim_end_matches('/').to_owned(), partner_token));
+        self
+    }
+
+    /// Sends templates as `message_type` in the Crisp conversation.
+    pub fn with_message_type(mut self, message_type: CrispMessageType) -> Self {
+        self.message_type = message_type;
         self
     }
 
@@ -160,7 +172,7 @@ impl CrispMessaging {
     }
 
     async fn send_one(&self, to: &str, message: Outbound<'_>) -> Result<SendReceipt, SendError> {
-        let body = send_body(&self.from_number, to, &message).map_err(SendError::NotAccepted)?;
+        let body = send_body(&self.from_number, to, &message, self.message_type).map_err(SendError::NotAccepted)?;
         let req = self.request(reqwest::Method::POST, "/template/send").json(&body);
         let error = |status, body: &[u8], retry_after: Option<&str>| answer_error("send", status, body, retry_after);
         let bytes = send_message(req, &self.root, &error).await?;
@@ -169,25 +181,29 @@ impl CrispMessaging {
 }
 
 /// The body of `POST …/template/send` (PROVIDERS.md §5): `language` a plain string, body
-/// parameters in Meta's shape, sent as a Crisp note.
-fn send_body(from: &str, to: &str, message: &Outbound<'_>) -> Result<Value> {
-    let Outbound::Template { filled_raw, .. } = message else {
+/// parameters in Meta's shape, sent as a Crisp note, or as text with the filled body on the BODY
+/// component (Crisp wants the text in at least one component then).
+fn send_body(from: &str, to: &str, message: &Outbound<'_>, kind: CrispMessageType) -> Result<Value> {
+    let Outbound::Template { filled_raw, body, .. } = message else {
         return Err(Error::InvalidInput(
             "Crisp's WhatsApp plugin sends templates only; free-text replies are written in the Crisp inbox".into(),
         ));
     };
     let send = templates::stored_send(filled_raw)?;
     let mut template = json!({ "language": send.language, "name": send.name });
-    if let Some(components) = templates::body_components(&send) {
-        let mut components = components;
-        if let Some(first) = components.get_mut(0) {
-            first["type"] = json!("BODY");
+    let mut components = templates::body_components(&send).unwrap_or_else(|| json!([{ "parameters": [] }]));
+    if let Some(first) = components.get_mut(0) {
+        first["type"] = json!("BODY");
+        if kind == CrispMessageType::Text {
+            first["text"] = json!(body);
         }
+    }
+    if kind == CrispMessageType::Text || !send.body.is_empty() {
         template["components"] = components;
     }
     Ok(json!({
         "message_template": template,
-        "crisp_options": { "type": "note" },
+        "crisp_options": { "type": kind.as_str() },
         "to_number": to.chars().filter(char::is_ascii_digit).collect::<String>(),
         "from_number": from,
     }))
@@ -267,15 +283,36 @@ mod tests {
         })
         .unwrap();
         let b =
-            send_body("33612345678", "+15551234567", &Outbound::Template { template_id: "x", filled_raw: &payload })
-                .unwrap();
+            send_body("33612345678", "+15551234567", &outbound(&payload, "Hi John"), CrispMessageType::Note).unwrap();
         assert_eq!(
             b,
             json!({"message_template": {"language": "en_US", "name": "sample_issue_resolution",
                      "components": [{"type": "BODY", "parameters": [{"type": "text", "text": "John"}]}]},
                    "crisp_options": {"type": "note"}, "to_number": "15551234567", "from_number": "33612345678"})
         );
-        assert!(matches!(send_body("1", "2", &Outbound::Text { text: "hi" }), Err(Error::InvalidInput(_))));
+        let as_text = send_body("33612345678", "+15551234567", &outbound(&payload, "Hi John"), CrispMessageType::Text);
+        let as_text = as_text.unwrap();
+        assert_eq!(as_text["crisp_options"], json!({"type": "text"}));
+        assert_eq!(
+            as_text["message_template"]["components"],
+            json!([{"type": "BODY", "text": "Hi John", "parameters": [{"type": "text", "text": "John"}]}])
+        );
+        let no_variables =
+            serde_json::to_string(&MetaSend { name: "hello".into(), language: "en".into(), body: vec![] });
+        let no_variables = no_variables.unwrap();
+        let plain = send_body("1", "2", &outbound(&no_variables, "Hello"), CrispMessageType::Note).unwrap();
+        assert!(plain["message_template"].get("components").is_none(), "{plain}");
+        let plain_text = send_body("1", "2", &outbound(&no_variables, "Hello"), CrispMessageType::Text).unwrap();
+        assert_eq!(
+            plain_text["message_template"]["components"],
+            json!([{"type": "BODY", "text": "Hello", "parameters": []}])
+        );
+        let text = Outbound::Text { text: "hi" };
+        assert!(matches!(send_body("1", "2", &text, CrispMessageType::Text), Err(Error::InvalidInput(_))));
+    }
+
+    fn outbound<'a>(payload: &'a str, body: &'a str) -> Outbound<'a> {
+        Outbound::Template { template_id: "x", filled_raw: payload, body }
     }
 
     #[test]

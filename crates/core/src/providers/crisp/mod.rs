@@ -7,6 +7,7 @@
 
 pub mod callback;
 pub mod messaging;
+pub mod options;
 pub(crate) mod sandbox;
 
 /// Where the embedded sandbox serves the plugin API, under its origin (crates/sandbox).

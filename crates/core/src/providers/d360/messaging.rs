@@ -216,14 +216,15 @@ mod tests {
             body: vec![MetaParam { text: "Maria".into(), parameter_name: Some("customer_name".into()) }],
         })
         .unwrap();
-        let t = send_body("15551234567", &Outbound::Template { template_id: "x", filled_raw: &payload }).unwrap();
+        let t =
+            send_body("15551234567", &Outbound::Template { template_id: "x", filled_raw: &payload, body: "" }).unwrap();
         assert_eq!(t["template"]["language"], json!({"code": "en_US"}));
         assert!(t["template"].get("lang_code").is_none());
         assert_eq!(
             t["template"]["components"],
             json!([{"type": "body", "parameters": [{"type": "text", "text": "Maria", "parameter_name": "customer_name"}]}])
         );
-        assert!(send_body("1", &Outbound::Template { template_id: "x", filled_raw: "{{u}}\nHi" }).is_err());
+        assert!(send_body("1", &Outbound::Template { template_id: "x", filled_raw: "{{u}}\nHi", body: "" }).is_err());
     }
 
     #[test]

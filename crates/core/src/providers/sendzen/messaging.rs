@@ -210,9 +210,12 @@ mod tests {
             ],
         })
         .unwrap();
-        let t =
-            send_body("919099913506", "+15551234567", &Outbound::Template { template_id: "x", filled_raw: &payload })
-                .unwrap();
+        let t = send_body(
+            "919099913506",
+            "+15551234567",
+            &Outbound::Template { template_id: "x", filled_raw: &payload, body: "" },
+        )
+        .unwrap();
         assert_eq!(t["to"], "+15551234567");
         assert_eq!(t["template"]["name"], "order_update");
         assert_eq!(t["template"]["lang_code"], "en_US");
@@ -225,9 +228,9 @@ mod tests {
         );
         let plain =
             serde_json::to_string(&MetaSend { name: "hello".into(), language: "en".into(), body: vec![] }).unwrap();
-        let t = send_body("1", "2", &Outbound::Template { template_id: "x", filled_raw: &plain }).unwrap();
+        let t = send_body("1", "2", &Outbound::Template { template_id: "x", filled_raw: &plain, body: "" }).unwrap();
         assert!(t["template"].get("components").is_none());
-        let foreign = Outbound::Template { template_id: "x", filled_raw: "{{uuid}}\nHello" };
+        let foreign = Outbound::Template { template_id: "x", filled_raw: "{{uuid}}\nHello", body: "" };
         assert!(matches!(send_body("1", "2", &foreign), Err(Error::InvalidInput(_))));
     }
 

@@ -39,6 +39,11 @@ pub struct NewAccount {
     pub credentials: Vec<CredentialInput>,
 }
 
+/// Secrets Wadesk makes for itself, which nobody types or checks: the part of a Crisp callback URL
+/// (shown, on request, as that URL) and the Gupshup subscription's header. Not listed with the
+/// account's credentials.
+const INTERNAL_CREDENTIALS: [&str; 2] = ["callback_secret", "hook_secret"];
+
 /// A credential as it may be shown: name and masked value.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MaskedCredential {
@@ -245,6 +250,7 @@ impl Store {
                 let value = Secret::new(r.get::<_, String>(1)?);
                 Ok(MaskedCredential { name: r.get(0)?, masked: value.masked() })
             })?
+            .filter(|c| c.as_ref().map_or(true, |c| !INTERNAL_CREDENTIALS.contains(&c.name.as_str())))
             .collect::<rusqlite::Result<_>>()?;
         let order = provider.credential_fields();
         credentials.sort_by_key(|c| order.iter().position(|f| *f == c.name));

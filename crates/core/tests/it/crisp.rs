@@ -294,6 +294,9 @@ async fn a_crisp_account_sends_as_a_note_or_as_text_with_the_filled_body() {
     let list = s.w.store.templates(&s.account).unwrap();
     let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap().id.clone();
     assert_eq!(s.w.store.crisp_message_type(&s.account).unwrap(), CrispMessageType::Note);
+    // The callback URL's secret exists (the URL was made) but is not listed as a credential.
+    let listed: Vec<String> = s.w.store.account(&s.account).unwrap().credentials.into_iter().map(|c| c.name).collect();
+    assert_eq!(listed, ["identifier", "key", "website_id"]);
 
     let as_note = s.send(&usable, &["Maria", "A-1"]).await;
     s.w.store.set_crisp_message_type(&s.account, CrispMessageType::Text).unwrap();

@@ -95,6 +95,9 @@ async fn a_linked_app_goes_live_subscribes_and_sends() {
     let account = s.w.store.account(&id).unwrap();
     assert_eq!((account.provider, account.display_name.as_str()), (ProviderKind::Gupshup, "Gupshup +15557654321"));
     assert_eq!(s.w.store.gupshup_links().unwrap().len(), 1, "the duplicate live event made nothing twice");
+    // The subscription's secret is kept, but listed with nothing a person typed.
+    assert!(s.w.store.account_credential(&id, "hook_secret").is_ok());
+    assert!(!account.credentials.iter().any(|c| c.name == "hook_secret"), "{:?}", account.credentials);
     let health = s.w.messaging.register_webhook(&id).await.unwrap();
     assert!(health.webhook_current, "{health:?}");
 

@@ -34,14 +34,14 @@ pub async fn crisp_message_type(account_id: String, app: State<'_, AppState>) ->
     Ok(app.store()?.crisp_message_type(&account_id)?)
 }
 
-/// Sets how this Crisp account's templates appear in the Crisp conversation.
+/// Sets how this Crisp account's templates appear in the Crisp conversation; answers with the
+/// stored choice.
 #[tauri::command]
 pub async fn crisp_set_message_type(
     account_id: String,
     message_type: CrispMessageType,
     app: State<'_, AppState>,
 ) -> Result<CrispMessageType, ApiError> {
-    let store = app.store()?;
-    store.set_crisp_message_type(&account_id, message_type)?;
-    Ok(store.crisp_message_type(&account_id)?)
+    app.store()?.set_crisp_message_type(&account_id, message_type)?;
+    Ok(message_type)
 }

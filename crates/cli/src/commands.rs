@@ -190,10 +190,14 @@ fn account(install: &Install, cmd: AccountCommand, out: &Output) -> Result<()> {
         }
         AccountCommand::CrispMessageType { account, message_type } => {
             let id = store.find_account(&account)?.id;
-            if let Some(given) = message_type {
-                store.set_crisp_message_type(&id, CrispMessageType::parse(&given)?)?;
-            }
-            let current = store.crisp_message_type(&id)?;
+            let current = match message_type {
+                Some(given) => {
+                    let chosen = CrispMessageType::parse(&given)?;
+                    store.set_crisp_message_type(&id, chosen)?;
+                    chosen
+                }
+                None => store.crisp_message_type(&id)?,
+            };
             out.print(&serde_json::json!({ "account_id": id, "message_type": current }), |w| match current {
                 CrispMessageType::Note => writeln!(w, "{id}: templates appear in Crisp as a private note."),
                 CrispMessageType::Text => {

@@ -78,6 +78,16 @@ async fn control(http: &reqwest::Client, url: &str, method: reqwest::Method, pat
 }
 
 impl Cr {
+    /// Syncs the website's templates and gives the id of one that can be sent with two variables.
+    async fn two_variable_template(&self) -> String {
+        self.w.messaging.sync_templates(&self.account).await.unwrap();
+        let list = self.w.store.templates(&self.account).unwrap();
+        list.into_iter()
+            .find(|t| t.usable && t.placeholders.len() == 2)
+            .expect("a usable template with two variables")
+            .id
+    }
+
     async fn send(&self, template: &str, values: &[&str]) -> wadesk_core::messaging::MessageView {
         self.w
             .messaging
@@ -113,12 +123,9 @@ async fn a_crisp_template_is_sent_and_its_callback_says_so() {
     let s = cr().await;
     let checked = s.w.messaging.check_credentials(&s.account).await.unwrap();
     assert_eq!(checked.state, wadesk_core::accounts::AccountState::Connected, "{:?}", checked.state_detail);
-    s.w.messaging.sync_templates(&s.account).await.unwrap();
-    let list = s.w.store.templates(&s.account).unwrap();
-    let usable =
-        list.iter().find(|t| t.usable && t.placeholders.len() == 2).expect("a usable template with two variables");
+    let usable = s.two_variable_template().await;
 
-    let sent = s.send(&usable.id, &["Maria", "A-1"]).await;
+    let sent = s.send(&usable, &["Maria", "A-1"]).await;
     assert_eq!(sent.status, MessageStatus::Submitted, "{sent:?}");
     let request_id = sent.provider_message_id.clone().unwrap();
     assert!(sent.wamid.is_none(), "the wamid comes only in the callback");
@@ -140,7 +147,7 @@ async fn a_crisp_template_is_sent_and_its_callback_says_so() {
         json!({ "success": false, "message": "The number is not a WhatsApp account" }),
     )
     .await;
-    let refused = s.send(&usable.id, &["Ana", "A-2"]).await;
+    let refused = s.send(&usable, &["Ana", "A-2"]).await;
     s.until(&refused.id, MessageStatus::Failed).await;
     let failure = s.w.store.message(&refused.id).unwrap().failure.unwrap();
     assert!(failure.reason.contains("not a WhatsApp account"), "{failure:?}");
@@ -154,12 +161,10 @@ async fn a_crisp_template_is_sent_and_its_callback_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_without_the_urls_secret_or_for_unknown_requests_change_nothing() {
     let s = cr().await;
-    s.w.messaging.sync_templates(&s.account).await.unwrap();
-    let list = s.w.store.templates(&s.account).unwrap();
-    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap();
+    let usable = s.two_variable_template().await;
     // Hold the real callback back: point the plugin at a URL that is not ours.
     control(&s.w.http, &s.url, reqwest::Method::POST, "/website/callback_url", json!({ "url": null })).await;
-    let sent = s.send(&usable.id, &["Maria", "A-1"]).await;
+    let sent = s.send(&usable, &["Maria", "A-1"]).await;
     let request_id = sent.provider_message_id.clone().unwrap();
 
     let hook = s.w.store.relay_channel().unwrap().unwrap().hook_url;
@@ -240,9 +245,7 @@ async fn a_crisp_account_on_the_built_in_simulator_sends_and_points_the_inbox_to
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisp_account_keeps_the_messaging_suites_promises() {
     let s = cr().await;
-    s.w.messaging.sync_templates(&s.account).await.unwrap();
-    let list = s.w.store.templates(&s.account).unwrap();
-    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap().id.clone();
+    let usable = s.two_variable_template().await;
 
     // A wrong key: the check says refused, with no secret in its words.
     let site = control(&s.w.http, &s.url, reqwest::Method::GET, "/website", Value::Null).await;
@@ -290,9 +293,7 @@ async fn a_crisp_account_keeps_the_messaging_suites_promises() {
 async fn a_crisp_account_sends_as_a_note_or_as_text_with_the_filled_body() {
     use wadesk_core::providers::crisp::options::CrispMessageType;
     let s = cr().await;
-    s.w.messaging.sync_templates(&s.account).await.unwrap();
-    let list = s.w.store.templates(&s.account).unwrap();
-    let usable = list.iter().find(|t| t.usable && t.placeholders.len() == 2).unwrap().id.clone();
+    let usable = s.two_variable_template().await;
     assert_eq!(s.w.store.crisp_message_type(&s.account).unwrap(), CrispMessageType::Note);
     // The callback URL's secret exists (the URL was made) but is not listed as a credential.
     let listed: Vec<String> = s.w.store.account(&s.account).unwrap().credentials.into_iter().map(|c| c.name).collect();

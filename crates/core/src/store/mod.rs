@@ -91,6 +91,12 @@ impl Store {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
         )?;
         let mut conn = conn;
+        // Write transactions take the write lock at BEGIN, where a held lock is waited for
+        // (busy_timeout). A deferred one that has read and then writes gets SQLITE_BUSY at once,
+        // without waiting, if the lock is held at that moment: the checkpoint thread's connection
+        // holds it briefly when it rebuilds its view of the WAL index, and a busy stream's applies
+        // failed that way ("database is locked", the status_ingest bench).
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrations::apply(&mut conn)?;
         let own = connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         own.busy_timeout(Duration::from_secs(5))?;

@@ -6,6 +6,7 @@
 # answered 2xx, and prints the relay's CPU per webhook and relay.db bytes per event.
 #
 #   bash scripts/bench-relay-wrk.sh            # knobs: ROUNDS=3 DURATION=10s CONNECTIONS="16 64 256"
+#                                              # RELAY=path/to/wadesk-relay measures that binary
 set -euo pipefail
 source "$(dirname "$0")/lib/env.sh"
 cd "$ROOT"
@@ -20,9 +21,11 @@ if ! command -v wrk >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null
 fi
-step "building wadesk-relay (release)"
-cargo build --release -p wadesk-relay --quiet
-RELAY="$CARGO_TARGET_DIR/release/wadesk-relay"
+if [ -z "${RELAY:-}" ]; then
+  step "building wadesk-relay (release)"
+  cargo build --release -p wadesk-relay --quiet
+  RELAY="$CARGO_TARGET_DIR/release/wadesk-relay"
+fi
 
 work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -37,8 +37,6 @@ pub async fn hook<S: EventStore>(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, RelayError> {
     let received_at_ms = now_ms();
-    // Until the append is queued: the store's group commit may wait a moment for it.
-    let incoming = state.store.incoming();
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let (token, rest) = split_hook_target(target).ok_or(RelayError::UnknownHook)?;
     let channel = state
@@ -53,6 +51,10 @@ pub async fn hook<S: EventStore>(
     if state.limiter.check_key(&channel.id).is_err() {
         return Err(RelayError::RateLimited);
     }
+    // Until the append is queued: the store's group commit may wait a moment for it. Counted
+    // only from here, where a webhook is all but sure to be appended: a commit waiting for one
+    // that is refused waits until its delay runs out.
+    let incoming = state.store.incoming();
     let path_and_query = if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") };
     let captured = CapturedRequest {
         method: method.as_str().to_owned(),

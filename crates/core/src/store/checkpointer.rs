@@ -29,7 +29,8 @@ use crate::error::{Error, Result};
 /// (1,000): a checkpoint syncs the WAL and the database file, and while it writes, the disk is
 /// slower for everyone's syncs (the relay's on the same machine too). Shorter, more frequent
 /// checkpoints keep those stalls short: in the relay_latency bench, hook → committed p99 was
-/// 4.2–4.4 ms at 300 pages, 5.1–5.6 ms at 1,000 and 7.4–9.6 ms at 8,000, on the same machine.
+/// 4.2–4.6 ms at 300 pages, 5.1–6.1 ms at 1,000 and 7.4–9.6 ms at 8,000, alternating on one quiet
+/// machine.
 pub(super) const WAL_PAGES: i32 = 300;
 /// WAL pages after which the writer stops leaving checkpoints to the thread.
 pub(super) const INLINE_PAGES: i32 = 4000;
@@ -185,10 +186,10 @@ mod tests {
     }
 
     /// A transaction that reads before it writes, as the relay stream's applies do, while another
-    /// connection holds the write lock for a moment (the checkpoint thread's connection does when
-    /// it rebuilds its view of the WAL index; the CLI's, when it writes): it waits and succeeds. A
-    /// deferred transaction failed at once with "database is locked", without waiting: SQLite does
-    /// not wait when a reader asks to become the writer (the status_ingest bench failed that way).
+    /// connection holds the write lock for a moment (the CLI's when it writes; the status_ingest
+    /// bench hit it with only the checkpoint thread's connection beside the writer): it waits and
+    /// succeeds. A deferred transaction failed at once with "database is locked": SQLite does not
+    /// wait when a reader asks to become the writer.
     #[test]
     fn a_write_that_reads_first_waits_for_the_lock_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();

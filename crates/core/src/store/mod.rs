@@ -93,9 +93,9 @@ impl Store {
         let mut conn = conn;
         // Write transactions take the write lock at BEGIN, where a held lock is waited for
         // (busy_timeout). A deferred one that has read and then writes gets SQLITE_BUSY at once,
-        // without waiting, if the lock is held at that moment: the checkpoint thread's connection
-        // holds it briefly when it rebuilds its view of the WAL index, and a busy stream's applies
-        // failed that way ("database is locked", the status_ingest bench).
+        // without waiting, if the lock is held at that moment (by the CLI's connection, or, as the
+        // status_ingest bench showed with only the checkpoint thread's beside the writer, briefly
+        // by SQLite's own WAL bookkeeping): a busy stream's applies failed "database is locked".
         conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrations::apply(&mut conn)?;
         let own = connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;

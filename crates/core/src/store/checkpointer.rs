@@ -185,6 +185,14 @@ mod tests {
         assert!(wal_bytes(&store) <= bound, "WAL is {} bytes, bound {bound}", wal_bytes(&store));
     }
 
+    /// A new store at `dir/t.db` with a key the test keeps, for opening it again or beside it.
+    fn keyed_store(dir: &std::path::Path) -> (super::super::keys::DbKey, std::path::PathBuf, Store) {
+        let key = super::super::keys::DbKey::random();
+        let path = dir.join("t.db");
+        let store = Store::open(&path, &key, super::super::OpenMode::CreateNew).unwrap();
+        (key, path, store)
+    }
+
     /// A transaction that reads before it writes, as the relay stream's applies do, while another
     /// connection holds the write lock for a moment (the CLI's when it writes; the status_ingest
     /// bench hit it with only the checkpoint thread's connection beside the writer): it waits and
@@ -193,9 +201,7 @@ mod tests {
     #[test]
     fn a_write_that_reads_first_waits_for_the_lock_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();
-        let key = super::super::keys::DbKey::random();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &key, super::super::OpenMode::CreateNew).unwrap();
+        let (key, path, store) = keyed_store(dir.path());
         store.conn().unwrap().execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)").unwrap();
         let other = super::super::connect(&path, Some(&key), rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -214,9 +220,7 @@ mod tests {
     #[test]
     fn closing_the_store_still_folds_in_and_removes_the_wal() {
         let dir = tempfile::tempdir().unwrap();
-        let key = super::super::keys::DbKey::random();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path, &key, super::super::OpenMode::CreateNew).unwrap();
+        let (key, path, store) = keyed_store(dir.path());
         write_rows(&store, 1_500);
         drop(store);
         let mut wal = path.as_os_str().to_owned();
